@@ -1,0 +1,91 @@
+/**
+ * The PKCS#12 key derivation function (RFC 7292, appendix B.2) and the password encodings
+ * that go with it.
+ */
+import { hash } from 'node:crypto';
+import type { HashInfo } from './oids.js';
+
+/** Purpose bytes of appendix B.3. */
+export const KDF_ID = { key: 1, iv: 2, mac: 3 } as const;
+
+/**
+ * Derives `n` bytes from `password` (already encoded, see {@link bmpPassword}) and `salt`.
+ * `iterations` must have been checked against the caller's limit before this is called.
+ */
+export function pkcs12Kdf(
+  h: HashInfo,
+  password: Uint8Array,
+  salt: Uint8Array,
+  id: number,
+  iterations: number,
+  n: number,
+): Uint8Array {
+  const { u, v } = h;
+  const D = new Uint8Array(v).fill(id);
+  const fill = (src: Uint8Array): Uint8Array => {
+    const len = src.length === 0 ? 0 : v * Math.ceil(src.length / v);
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) out[i] = src[i % src.length]!;
+    return out;
+  };
+  const S = fill(salt);
+  const P = fill(password);
+  const I = new Uint8Array(S.length + P.length);
+  I.set(S, 0);
+  I.set(P, S.length);
+  const c = Math.ceil(n / u);
+  const result = new Uint8Array(c * u);
+  const DI = new Uint8Array(v + I.length);
+  const B = new Uint8Array(v);
+  for (let i = 0; i < c; i++) {
+    DI.set(D, 0);
+    DI.set(I, v);
+    let A: Uint8Array = hash(h.node, DI, 'buffer') as unknown as Uint8Array;
+    for (let r = 1; r < iterations; r++) A = hash(h.node, A, 'buffer') as unknown as Uint8Array;
+    result.set(A, i * u);
+    if (i === c - 1) break;
+    for (let j = 0; j < v; j++) B[j] = A[j % u]!;
+    // I_j = (I_j + B + 1) mod 2^(8v), for each v-byte block of I
+    for (let off = 0; off < I.length; off += v) {
+      let carry = 1;
+      for (let k = v - 1; k >= 0; k--) {
+        const x = I[off + k]! + B[k]! + carry;
+        I[off + k] = x & 0xff;
+        carry = x >>> 8;
+      }
+    }
+  }
+  return result.subarray(0, n);
+}
+
+/**
+ * The PKCS#12 password form: big-endian UTF-16 (characters outside the BMP as surrogate pairs,
+ * as JavaScript strings already hold them) followed by a two-byte zero terminator.
+ * `undefined` is the absent password: zero bytes.
+ */
+export function bmpPassword(password: string | undefined): Uint8Array {
+  if (password === undefined) return new Uint8Array(0);
+  const out = new Uint8Array(password.length * 2 + 2);
+  for (let i = 0; i < password.length; i++) {
+    const c = password.charCodeAt(i);
+    out[i * 2] = c >> 8;
+    out[i * 2 + 1] = c & 0xff;
+  }
+  return out;
+}
+
+/**
+ * What OpenSSL before 1.1.0 derived from a non-ASCII password: each UTF-8 byte widened to 16 bits
+ * (as if the bytes were Latin-1), plus the terminator.
+ */
+export function legacyOpensslPassword(password: string): Uint8Array {
+  const utf8 = new TextEncoder().encode(password);
+  const out = new Uint8Array(utf8.length * 2 + 2);
+  for (let i = 0; i < utf8.length; i++) out[i * 2 + 1] = utf8[i]!;
+  return out;
+}
+
+/** The PBKDF2 / PBMAC1 password form: UTF-8 bytes, no terminator. */
+export function utf8Password(password: string | undefined): Uint8Array {
+  return password === undefined ? new Uint8Array(0) : new TextEncoder().encode(password);
+}

@@ -1,0 +1,268 @@
+/**
+ * Password-based encryption schemes found in PKCS#12 files: the PKCS#12 PBE family (RFC 7292
+ * appendix C: 3DES, 2-key 3DES, RC2-128, RC2-40, RC4), PBES2 (RFC 8018: PBKDF2 with any HMAC-SHA
+ * PRF; AES-CBC, DES-EDE3-CBC, RC2-CBC, DES-CBC) and PBES1 (PKCS#5 v1.5: MD5/SHA-1 with DES/RC2).
+ *
+ * Parsing a scheme checks its iteration count against the limit, so nothing is derived for a
+ * count that is refused. Decryption returns `null` for a wrong key (bad padding); the caller
+ * decides what a wrong key means.
+ */
+import { createDecipheriv, createHash, pbkdf2Sync } from 'node:crypto';
+import { PfxkitError } from '../errors.js';
+import * as der from '../lib/der.js';
+import { KDF_ID, pkcs12Kdf } from './kdf.js';
+import { DIGESTS, HMACS, OID, nameOid, type HashInfo } from './oids.js';
+import { rc2CbcDecrypt, rc4 } from './rc2.js';
+import type { Limits } from './limits.js';
+
+/** Which password encoding a scheme's KDF consumes. */
+export type PasswordForm = 'bmp' | 'utf8';
+
+export interface PbeScheme {
+  /** Human-readable description, e.g. `PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), 2048 iterations`. */
+  readonly description: string;
+  /** The cipher, e.g. `AES-256-CBC`, `3DES-CBC`, `RC2-40-CBC`. */
+  readonly cipher: string;
+  /** `pkcs12-pbe`, `pbes2` or `pbes1`. */
+  readonly family: 'pkcs12-pbe' | 'pbes2' | 'pbes1';
+  readonly iterations: number;
+  readonly passwordForm: PasswordForm;
+  /** Decrypts with an encoded password; `null` when the padding shows the key was wrong. */
+  decrypt(password: Uint8Array, data: Uint8Array): Uint8Array | null;
+}
+
+const sha1 = DIGESTS[OID.sha1]!;
+
+interface CipherSpec {
+  readonly label: string;
+  readonly keyLen: number;
+  readonly ivLen: number;
+  readonly blockLen: number;
+  /** Raw decryption with no padding removal. */
+  readonly run: (key: Uint8Array, iv: Uint8Array, data: Uint8Array) => Uint8Array;
+}
+
+function nodeCipher(name: string, label: string, keyLen: number, ivLen: number, blockLen: number): CipherSpec {
+  return {
+    label,
+    keyLen,
+    ivLen,
+    blockLen,
+    run: (key, iv, data) => {
+      const d = createDecipheriv(name, key, ivLen === 0 ? null : iv);
+      d.setAutoPadding(false);
+      return Buffer.concat([d.update(data), d.final()]);
+    },
+  };
+}
+
+/** Single DES through two-key EDE with K1 = K2 (E(D(E(x))) = E(x)): OpenSSL 3 keeps des-cbc in its legacy provider. */
+function desCbc(): CipherSpec {
+  const ede = nodeCipher('des-ede-cbc', 'DES-CBC', 16, 8, 8);
+  return { ...ede, label: 'DES-CBC', keyLen: 8, run: (key, iv, data) => ede.run(Buffer.concat([key, key]), iv, data) };
+}
+
+function rc2Cipher(keyLen: number, bits: number): CipherSpec {
+  return {
+    label: keyLen === 5 && bits === 40 ? 'RC2-40-CBC' : `RC2-CBC (${keyLen * 8}-bit key, ${bits} effective bits)`,
+    keyLen,
+    ivLen: 8,
+    blockLen: 8,
+    run: (key, iv, data) => rc2CbcDecrypt(key, bits, iv, data),
+  };
+}
+
+function rc4Cipher(keyLen: number): CipherSpec {
+  return { label: `RC4-${keyLen * 8}`, keyLen, ivLen: 0, blockLen: 1, run: (key, _iv, data) => rc4(key, data) };
+}
+
+/** Removes PKCS#7 padding; `null` when it is not valid (the usual sign of a wrong key). */
+function unpad(plain: Uint8Array, blockLen: number): Uint8Array | null {
+  if (blockLen === 1) return plain;
+  const n = plain[plain.length - 1];
+  if (n === undefined || n < 1 || n > blockLen || n > plain.length) return null;
+  for (let i = plain.length - n; i < plain.length; i++) if (plain[i] !== n) return null;
+  return plain.subarray(0, plain.length - n);
+}
+
+function decryptWith(spec: CipherSpec, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array | null {
+  if (data.length === 0 || data.length % spec.blockLen !== 0) return null;
+  return unpad(spec.run(key, iv, data), spec.blockLen);
+}
+
+const PKCS12_PBE: Readonly<Record<string, () => CipherSpec>> = {
+  [OID.pbeWithSHAAnd3KeyTripleDESCBC]: () => nodeCipher('des-ede3-cbc', '3DES-CBC', 24, 8, 8),
+  [OID.pbeWithSHAAnd2KeyTripleDESCBC]: () => nodeCipher('des-ede-cbc', '2-key 3DES-CBC', 16, 8, 8),
+  [OID.pbeWithSHAAnd128BitRC2CBC]: () => rc2Cipher(16, 128),
+  [OID.pbeWithSHAAnd40BitRC2CBC]: () => rc2Cipher(5, 40),
+  [OID.pbeWithSHAAnd128BitRC4]: () => rc4Cipher(16),
+  [OID.pbeWithSHAAnd40BitRC4]: () => rc4Cipher(5),
+};
+
+const PBES1: Readonly<Record<string, { hash: string; cipher: () => CipherSpec; label: string }>> = {
+  '1.2.840.113549.1.5.3': { hash: 'md5', cipher: desCbc, label: 'pbeWithMD5AndDES-CBC' },
+  '1.2.840.113549.1.5.10': { hash: 'sha1', cipher: desCbc, label: 'pbeWithSHA1AndDES-CBC' },
+  '1.2.840.113549.1.5.6': { hash: 'md5', cipher: () => rc2Cipher(8, 64), label: 'pbeWithMD5AndRC2-CBC' },
+  '1.2.840.113549.1.5.11': { hash: 'sha1', cipher: () => rc2Cipher(8, 64), label: 'pbeWithSHA1AndRC2-CBC' },
+};
+
+/** Reads an iteration count and refuses it, before any work, when it is over the limit. */
+export function iterationCount(node: der.Node | undefined, what: string, limits: Limits): number {
+  const v = der.count(node, what);
+  if (v > BigInt(limits.maxIterations)) {
+    throw new PfxkitError(
+      'ITERATIONS_LIMIT',
+      `${what}: ${v} iterations is over the limit of ${limits.maxIterations} (raise maxIterations only for a file you trust)`,
+    );
+  }
+  return Number(v);
+}
+
+/** The PBKDF2 parameters of RFC 8018 appendix A.2. */
+export interface Pbkdf2Params {
+  readonly salt: Uint8Array;
+  readonly iterations: number;
+  readonly keyLength: number | undefined;
+  readonly prf: HashInfo;
+}
+
+export function parsePbkdf2(alg: { oid: string; params: der.Node | undefined }, what: string, limits: Limits): Pbkdf2Params {
+  if (alg.oid !== OID.pbkdf2) {
+    throw new PfxkitError('UNSUPPORTED_ALGORITHM', `${what}: key derivation ${nameOid(alg.oid)} is not supported (only PBKDF2)`);
+  }
+  const items = der.seq(alg.params, `${what} PBKDF2 parameters`, 2);
+  if (!der.isUniversal(items[0], der.TAG.OCTET_STRING)) {
+    throw new PfxkitError('UNSUPPORTED_ALGORITHM', `${what}: PBKDF2 salt from another source is not supported`);
+  }
+  const salt = der.octets(items[0], `${what} PBKDF2 salt`);
+  const iterations = iterationCount(items[1], `${what} PBKDF2 iteration count`, limits);
+  let i = 2;
+  let keyLength: number | undefined;
+  if (der.isUniversal(items[i], der.TAG.INTEGER)) {
+    const v = der.count(items[i], `${what} PBKDF2 key length`);
+    if (v > 1024n) throw new PfxkitError('MALFORMED', `${what}: PBKDF2 key length ${v} is not plausible`);
+    keyLength = Number(v);
+    i++;
+  }
+  let prf = HMACS[OID.hmacWithSHA1]!;
+  if (items[i] !== undefined) {
+    const p = der.algorithm(items[i], `${what} PBKDF2 PRF`);
+    const h = HMACS[p.oid];
+    if (!h) throw new PfxkitError('UNSUPPORTED_ALGORITHM', `${what}: PBKDF2 PRF ${nameOid(p.oid)} is not supported`);
+    prf = h;
+  }
+  return { salt, iterations, keyLength, prf };
+}
+
+function pbes2Cipher(alg: { oid: string; params: der.Node | undefined }, keyLength: number | undefined, what: string): { spec: CipherSpec; iv: Uint8Array } {
+  const aes: Record<string, number> = { [OID.aes128CBC]: 16, [OID.aes192CBC]: 24, [OID.aes256CBC]: 32 };
+  const aesLen = aes[alg.oid];
+  if (aesLen !== undefined) {
+    return {
+      spec: nodeCipher(`aes-${aesLen * 8}-cbc`, `AES-${aesLen * 8}-CBC`, aesLen, 16, 16),
+      iv: der.octets(alg.params, `${what} AES IV`),
+    };
+  }
+  if (alg.oid === OID.desEde3CBC) {
+    return { spec: nodeCipher('des-ede3-cbc', '3DES-CBC', 24, 8, 8), iv: der.octets(alg.params, `${what} 3DES IV`) };
+  }
+  if (alg.oid === OID.desCBC) {
+    return { spec: desCbc(), iv: der.octets(alg.params, `${what} DES IV`) };
+  }
+  if (alg.oid === OID.rc2CBC) {
+    // RC2-CBC-Parameter ::= SEQUENCE { rc2ParameterVersion INTEGER OPTIONAL, iv OCTET STRING }
+    let bits = 32;
+    let iv: Uint8Array;
+    if (der.isUniversal(alg.params, der.TAG.OCTET_STRING)) {
+      iv = der.octets(alg.params, `${what} RC2 IV`);
+    } else {
+      const items = der.seq(alg.params, `${what} RC2 parameters`, 1);
+      if (items.length > 1) {
+        const version = Number(der.count(items[0], `${what} RC2 parameter version`, 0));
+        const table: Record<number, number> = { 160: 40, 120: 64, 58: 128 };
+        bits = table[version] ?? (version >= 256 ? version : NaN);
+        if (!Number.isFinite(bits) || bits > 1024) {
+          throw new PfxkitError('MALFORMED', `${what}: RC2 parameter version ${version} is not defined`);
+        }
+      }
+      iv = der.octets(items[items.length - 1], `${what} RC2 IV`);
+    }
+    const keyLen = keyLength ?? 16;
+    if (keyLen < 1 || keyLen > 128) throw new PfxkitError('MALFORMED', `${what}: RC2 key length ${keyLen} is not valid`);
+    return { spec: rc2Cipher(keyLen, bits), iv };
+  }
+  throw new PfxkitError('UNSUPPORTED_ALGORITHM', `${what}: PBES2 encryption scheme ${nameOid(alg.oid)} is not supported`);
+}
+
+/**
+ * Parses an encryption AlgorithmIdentifier (of an EncryptedData or a shrouded key bag) into a
+ * scheme, checking the iteration count against the limit.
+ */
+export function parsePbe(node: der.Node | undefined, what: string, limits: Limits): PbeScheme {
+  const alg = der.algorithm(node, `${what} encryption algorithm`);
+  const p12 = PKCS12_PBE[alg.oid];
+  if (p12) {
+    const items = der.seq(alg.params, `${what} PBE parameters`, 2);
+    const salt = der.octets(items[0], `${what} PBE salt`);
+    const iterations = iterationCount(items[1], `${what} PBE iteration count`, limits);
+    const spec = p12();
+    return {
+      description: `${spec.label} (PKCS#12 PBE, SHA-1 KDF, ${iterations} iterations)`,
+      cipher: spec.label,
+      family: 'pkcs12-pbe',
+      iterations,
+      passwordForm: 'bmp',
+      decrypt(password, data) {
+        const key = pkcs12Kdf(sha1, password, salt, KDF_ID.key, iterations, spec.keyLen);
+        const iv = spec.ivLen ? pkcs12Kdf(sha1, password, salt, KDF_ID.iv, iterations, spec.ivLen) : new Uint8Array(0);
+        return decryptWith(spec, key, iv, data);
+      },
+    };
+  }
+  if (alg.oid === OID.pbes2) {
+    const items = der.seq(alg.params, `${what} PBES2 parameters`, 2);
+    const kdf = parsePbkdf2(der.algorithm(items[0], `${what} PBES2 key derivation`), what, limits);
+    const enc = der.algorithm(items[1], `${what} PBES2 encryption scheme`);
+    const { spec, iv } = pbes2Cipher(enc, kdf.keyLength, what);
+    if (iv.length !== spec.ivLen) throw new PfxkitError('MALFORMED', `${what}: ${spec.label} IV must be ${spec.ivLen} bytes, found ${iv.length}`);
+    if (kdf.keyLength !== undefined && kdf.keyLength !== spec.keyLen) {
+      throw new PfxkitError('MALFORMED', `${what}: PBKDF2 key length ${kdf.keyLength} does not fit ${spec.label}`);
+    }
+    return {
+      description: `${spec.label} (PBES2, PBKDF2-HMAC-${kdf.prf.label.toUpperCase()}, ${kdf.iterations} iterations)`,
+      cipher: spec.label,
+      family: 'pbes2',
+      iterations: kdf.iterations,
+      passwordForm: 'utf8',
+      decrypt(password, data) {
+        const key = pbkdf2Sync(password, kdf.salt, kdf.iterations, spec.keyLen, kdf.prf.node);
+        return decryptWith(spec, key, iv, data);
+      },
+    };
+  }
+  const p1 = PBES1[alg.oid];
+  if (p1) {
+    const items = der.seq(alg.params, `${what} PBES1 parameters`, 2);
+    const salt = der.octets(items[0], `${what} PBES1 salt`);
+    if (salt.length !== 8) throw new PfxkitError('MALFORMED', `${what}: PBES1 salt must be 8 bytes`);
+    const iterations = iterationCount(items[1], `${what} PBES1 iteration count`, limits);
+    const spec = p1.cipher();
+    return {
+      description: `${spec.label} (PBES1 ${p1.label}, ${iterations} iterations)`,
+      cipher: spec.label,
+      family: 'pbes1',
+      iterations,
+      passwordForm: 'utf8',
+      decrypt(password, data) {
+        // PBKDF1: T = H^c(P || S); key = T[0..8), IV = T[8..16)
+        let t: Uint8Array = createHash(p1.hash).update(password).update(salt).digest();
+        for (let i = 1; i < iterations; i++) t = createHash(p1.hash).update(t).digest();
+        return decryptWith(spec, t.subarray(0, 8), t.subarray(8, 16), data);
+      },
+    };
+  }
+  if (alg.oid === OID.pbmac1) {
+    throw new PfxkitError('MALFORMED', `${what}: PBMAC1 is a MAC algorithm, not an encryption scheme`);
+  }
+  throw new PfxkitError('UNSUPPORTED_ALGORITHM', `${what}: encryption algorithm ${nameOid(alg.oid)} is not supported`);
+}

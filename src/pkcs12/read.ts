@@ -1,0 +1,333 @@
+/**
+ * readPkcs12: PKCS#12 (RFC 7292) bytes or base64 text → a bundle of certificate facts and keys.
+ *
+ * Order of work: the whole visible structure is parsed first, so every iteration count that can
+ * be seen is checked against the limit before any derivation; then the MAC settles which password
+ * encoding is right; then encrypted safes and shrouded keys are decrypted, each inner count again
+ * checked before its derivation; finally keys are matched to certificates by public key.
+ */
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { PfxkitError } from '../errors.js';
+import * as der from '../lib/der.js';
+import { keyFacts, parseCertificate, type ParsedCertificate } from '../cert/facts.js';
+import { orderCertificates } from '../cert/chain.js';
+import type { EncryptedPart, Integrity, Pkcs12Bundle, PrivateKeyEntry } from './bundle.js';
+import { toDer } from './input.js';
+import { bmpPassword, legacyOpensslPassword, utf8Password } from './kdf.js';
+import { DEFAULT_MAX_ITERATIONS, type Limits } from './limits.js';
+import { parseMacData, type MacCheck } from './mac.js';
+import { OID, OID_NAMES, nameOid } from './oids.js';
+import { parsePbe, type PasswordForm, type PbeScheme } from './pbe.js';
+
+export interface ReadOptions {
+  /** The password; absent or empty tries both the absent and the empty PKCS#12 password. */
+  password?: string;
+  /** Highest iteration count accepted (default 10,000,000); larger counts fail with ITERATIONS_LIMIT before any work. */
+  maxIterations?: number;
+}
+
+interface Attributes {
+  friendlyName: string | null;
+  localKeyId: string | null;
+}
+
+interface CertBagEntry extends Attributes {
+  der: Uint8Array;
+}
+
+interface KeyBagEntry extends Attributes {
+  pkcs8: Uint8Array | null;
+  shrouded: { scheme: PbeScheme; data: Uint8Array } | null;
+}
+
+interface Collected {
+  certs: CertBagEntry[];
+  keys: KeyBagEntry[];
+  skipped: string[];
+}
+
+/** Nesting of safeContentsBag inside safeContentsBag. */
+const MAX_BAG_NESTING = 8;
+/** Total derivation work across one read, as a multiple of the per-count limit. */
+const WORK_BUDGET_FACTOR = 4;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function passwordCandidates(password: string | undefined, form: PasswordForm): Uint8Array[] {
+  if (form === 'utf8') return [utf8Password(password ?? '')];
+  if (password === undefined) return [bmpPassword(undefined), bmpPassword('')];
+  if (password === '') return [bmpPassword(''), bmpPassword(undefined)];
+  const list = [bmpPassword(password)];
+  if (/[^\u0000-\u007f]/.test(password)) list.push(legacyOpensslPassword(password));
+  return list;
+}
+
+function parseAttributes(node: der.Node | undefined, what: string): Attributes {
+  const out: Attributes = { friendlyName: null, localKeyId: null };
+  if (node === undefined) return out;
+  for (const attr of der.set(node, `${what} attributes`)) {
+    const a = der.seq(attr, `${what} attribute`, 2);
+    const id = der.oid(a[0], `${what} attribute type`);
+    const values = der.set(a[1], `${what} attribute values`);
+    if (id === OID.friendlyName && values[0]) out.friendlyName = der.anyString(values[0], `${what} friendlyName`);
+    if (id === OID.localKeyId && values[0] && der.isUniversal(values[0], der.TAG.OCTET_STRING)) {
+      out.localKeyId = Buffer.from(der.octets(values[0], `${what} localKeyId`)).toString('hex').toUpperCase();
+    }
+  }
+  return out;
+}
+
+/** Walks a SafeContents, collecting certificates and keys; shrouded keys are parsed (limits checked), not decrypted. */
+function collectBags(bytes: Uint8Array, into: Collected, limits: Limits, depth: number): void {
+  const { node } = der.decode(bytes, 'SafeContents');
+  walkBags(node, into, limits, depth);
+}
+
+function walkBags(node: der.Node, into: Collected, limits: Limits, depth: number): void {
+  const bags = der.seq(node, 'SafeContents');
+  for (const bagNode of bags) {
+    const bag = der.seq(bagNode, 'SafeBag', 2);
+    const bagId = der.oid(bag[0], 'SafeBag type');
+    const value = der.explicit(bag[1], 0, 'SafeBag value');
+    const what = OID_NAMES[bagId] ?? 'SafeBag';
+    switch (bagId) {
+      case OID.certBag: {
+        const attrs = parseAttributes(bag[2], what);
+        const cb = der.seq(value, 'CertBag', 2);
+        const certId = der.oid(cb[0], 'CertBag type');
+        if (certId !== OID.x509Certificate) {
+          into.skipped.push(`certBag ${nameOid(certId)}`);
+          break;
+        }
+        into.certs.push({ ...attrs, der: der.octets(der.explicit(cb[1], 0, 'CertBag value'), 'CertBag certificate') });
+        break;
+      }
+      case OID.keyBag: {
+        der.seq(value, 'PrivateKeyInfo', 3);
+        into.keys.push({ ...parseAttributes(bag[2], what), pkcs8: der.rawBytes(value), shrouded: null });
+        break;
+      }
+      case OID.pkcs8ShroudedKeyBag: {
+        const epki = der.seq(value, 'EncryptedPrivateKeyInfo', 2);
+        const scheme = parsePbe(epki[0], 'shrouded private key', limits);
+        const data = der.octets(epki[1], 'EncryptedPrivateKeyInfo data');
+        into.keys.push({ ...parseAttributes(bag[2], what), pkcs8: null, shrouded: { scheme, data } });
+        break;
+      }
+      case OID.safeContentsBag: {
+        if (depth >= MAX_BAG_NESTING) throw new PfxkitError('MALFORMED', 'safeContentsBag nested too deeply');
+        walkBags(value, into, limits, depth + 1);
+        break;
+      }
+      default:
+        into.skipped.push(OID_NAMES[bagId] ?? bagId);
+    }
+  }
+}
+
+type SafePart = { kind: 'plain'; bytes: Uint8Array } | { kind: 'encrypted'; scheme: PbeScheme; data: Uint8Array };
+
+function parseAuthenticatedSafe(bytes: Uint8Array, limits: Limits): SafePart[] {
+  const { node } = der.decode(bytes, 'AuthenticatedSafe');
+  return der.seq(node, 'AuthenticatedSafe').map((ciNode) => {
+    const ci = der.seq(ciNode, 'AuthenticatedSafe ContentInfo', 1);
+    const type = der.oid(ci[0], 'ContentInfo type');
+    if (type === OID.data) {
+      return { kind: 'plain', bytes: der.octets(der.explicit(ci[1], 0, 'ContentInfo content'), 'SafeContents data') };
+    }
+    if (type === OID.encryptedData) {
+      const ed = der.seq(der.explicit(ci[1], 0, 'EncryptedData'), 'EncryptedData', 2);
+      const eci = der.seq(ed[1], 'EncryptedContentInfo', 3);
+      const scheme = parsePbe(eci[1], 'encrypted safe', limits);
+      return { kind: 'encrypted', scheme, data: der.implicitOctets(eci[2], 0, 'EncryptedContentInfo content') };
+    }
+    if (type === OID.envelopedData) {
+      throw new PfxkitError('UNSUPPORTED_ALGORITHM', `public-key privacy mode (envelopedData, ${OID.envelopedData}) is not supported`);
+    }
+    throw new PfxkitError('UNSUPPORTED_ALGORITHM', `safe content type ${nameOid(type)} is not supported`);
+  });
+}
+
+class Work {
+  private spent = 0;
+  constructor(private readonly budget: number) {}
+  spend(iterations: number): void {
+    this.spent += iterations;
+    if (this.spent > this.budget) {
+      throw new PfxkitError('ITERATIONS_LIMIT', `total key derivation work is over the limit of ${this.budget} iterations`);
+    }
+  }
+}
+
+/**
+ * Reads a PKCS#12 bundle from DER/BER bytes or base64 text (a Key Vault secret, Graph's
+ * `pkcs12Value`). Fails with a PfxkitError: `MALFORMED`, `BAD_PASSWORD`, `UNSUPPORTED_ALGORITHM`
+ * or `ITERATIONS_LIMIT`.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { readPkcs12 } from 'pfxkit';
+ *
+ * const bundle = await readPkcs12(await readFile('client.pfx'), { password: process.env.PFX_PASSWORD });
+ * console.log(bundle.leaf, bundle.certificates[0]?.notAfter);
+ * ```
+ */
+export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, options: ReadOptions = {}): Promise<Pkcs12Bundle> {
+  const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
+  if (!Number.isSafeInteger(maxIterations) || maxIterations < 1) {
+    throw new PfxkitError('USAGE', 'maxIterations must be a positive integer');
+  }
+  const limits: Limits = { maxIterations };
+  const work = new Work(maxIterations * WORK_BUDGET_FACTOR);
+  const password = options.password;
+
+  // 1. Structure, with every visible iteration count checked.
+  const bytes = toDer(data);
+  const { node: pfxNode, end } = der.decode(bytes, 'PFX', true);
+  if (end !== bytes.length && bytes.subarray(end).some((b) => b !== 0)) {
+    throw new PfxkitError('MALFORMED', `PFX: ${bytes.length - end} unexpected bytes after the encoded value`);
+  }
+  const pfx = der.seq(pfxNode, 'PFX', 2);
+  const version = der.bigInt(pfx[0], 'PFX version');
+  if (version !== 3n) throw new PfxkitError('MALFORMED', `PFX: version ${version}, expected 3`);
+  const authSafe = der.seq(pfx[1], 'PFX authSafe', 1);
+  const authType = der.oid(authSafe[0], 'authSafe content type');
+  if (authType === OID.signedData) {
+    throw new PfxkitError('UNSUPPORTED_ALGORITHM', `public-key integrity mode (signedData, ${OID.signedData}) is not supported`);
+  }
+  if (authType !== OID.data) throw new PfxkitError('MALFORMED', `authSafe: content type ${nameOid(authType)}, expected data`);
+  const content = der.octets(der.explicit(authSafe[1], 0, 'authSafe content'), 'authSafe data');
+  const mac: MacCheck | null = pfx[2] === undefined ? null : parseMacData(pfx[2], limits);
+  const safes = parseAuthenticatedSafe(content, limits);
+  const collected: Collected = { certs: [], keys: [], skipped: [] };
+  for (const s of safes) if (s.kind === 'plain') collectBags(s.bytes, collected, limits, 0);
+
+  // 2. Integrity decides the password encoding.
+  let macPassword: Uint8Array | null = null;
+  if (mac) {
+    for (const candidate of passwordCandidates(password, mac.passwordForm)) {
+      work.spend(mac.iterations);
+      await yieldToLoop();
+      if (mac.verify(candidate, content)) {
+        macPassword = candidate;
+        break;
+      }
+    }
+    if (!macPassword) {
+      throw new PfxkitError('BAD_PASSWORD', 'integrity check failed: wrong password, or the file was altered');
+    }
+  }
+
+  const decrypt = async (scheme: PbeScheme, ciphertext: Uint8Array, what: string, accept: (plain: Uint8Array) => boolean): Promise<Uint8Array> => {
+    let list = passwordCandidates(password, scheme.passwordForm);
+    if (macPassword && mac?.passwordForm === scheme.passwordForm) {
+      list = [macPassword, ...list.filter((c) => Buffer.compare(c, macPassword!) !== 0)];
+    }
+    for (const candidate of list) {
+      work.spend(scheme.iterations);
+      await yieldToLoop();
+      const plain = scheme.decrypt(candidate, ciphertext);
+      if (plain && accept(plain)) return plain;
+    }
+    throw new PfxkitError(
+      'BAD_PASSWORD',
+      macPassword
+        ? `the MAC matched but the ${what} did not decrypt: it was encrypted with another password, or the file is damaged`
+        : `wrong password: the ${what} did not decrypt`,
+    );
+  };
+  const isSequence = (plain: Uint8Array): boolean => {
+    try {
+      der.seq(der.decode(plain, 'decrypted data').node, 'decrypted data');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  // 3. Encrypted safes, then shrouded keys.
+  const parts: EncryptedPart[] = [];
+  for (const s of safes) {
+    if (s.kind !== 'encrypted') continue;
+    parts.push({ part: 'safe', family: s.scheme.family, cipher: s.scheme.cipher, iterations: s.scheme.iterations, description: s.scheme.description });
+    const plain = await decrypt(s.scheme, s.data, 'encrypted safe', isSequence);
+    collectBags(plain, collected, limits, 0);
+  }
+  for (const k of collected.keys) {
+    if (!k.shrouded) continue;
+    const { scheme } = k.shrouded;
+    parts.push({ part: 'key', family: scheme.family, cipher: scheme.cipher, iterations: scheme.iterations, description: scheme.description });
+    k.pkcs8 = await decrypt(scheme, k.shrouded.data, 'private key', isSequence);
+  }
+
+  // 4. Certificates, keys, and which key belongs to which certificate.
+  const certs = collected.certs.map((c, i) => {
+    const parsed = parseCertificate(c.der, `certificate ${i + 1}`);
+    return { parsed, bag: c };
+  });
+  const keys = collected.keys.map((k, i) => loadKey(k, i));
+  for (const key of keys) {
+    const match =
+      certs.find((c) => key.publicKey && c.parsed.publicKey && key.publicKey.equals(c.parsed.publicKey)) ??
+      // Only when a key cannot be compared at all does localKeyId decide.
+      (key.publicKey === null ? certs.find((c) => c.parsed.publicKey === null && c.bag.localKeyId !== null && c.bag.localKeyId === key.entry.localKeyId) : undefined);
+    if (match) {
+      key.entry.certificate = match.parsed.info.thumbprint;
+      match.parsed.info.hasPrivateKey = true;
+    }
+  }
+  for (const c of certs) {
+    const key = keys.find((k) => k.entry.certificate === c.parsed.info.thumbprint);
+    c.parsed.info.friendlyName = c.bag.friendlyName ?? key?.entry.friendlyName ?? null;
+  }
+  const leafThumb = keys.find((k) => k.entry.certificate !== null)?.entry.certificate ?? null;
+  const ordered: ParsedCertificate[] = orderCertificates(
+    certs.map((c) => c.parsed),
+    leafThumb,
+  );
+
+  const integrity: Integrity = mac
+    ? { kind: mac.kind, digest: mac.digest, iterations: mac.iterations }
+    : { kind: 'none', digest: null, iterations: null };
+  const bundle = {
+    certificates: ordered.map((c) => c.info),
+    leaf: leafThumb,
+    privateKeys: keys.length,
+    integrity,
+    encryption: parts.map((p) => `${p.part === 'safe' ? 'safe' : 'key'}: ${p.description}`),
+  };
+  Object.defineProperties(bundle, {
+    keys: { value: keys.map((k) => k.entry), enumerable: false },
+    parts: { value: parts, enumerable: false },
+    certificateDer: { value: ordered.map((c) => c.der), enumerable: false },
+    skippedBags: { value: collected.skipped, enumerable: false },
+  });
+  return bundle as Pkcs12Bundle;
+}
+
+function loadKey(k: KeyBagEntry, index: number): { entry: PrivateKeyEntry; publicKey: KeyObject | null } {
+  const pkcs8 = k.pkcs8!;
+  let key: KeyObject | null = null;
+  let publicKey: KeyObject | null = null;
+  let facts: { keyAlgorithm: string; keySize: number | null };
+  try {
+    key = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+    publicKey = createPublicKey(key);
+    facts = keyFacts(key);
+  } catch {
+    // A key Node cannot load (an algorithm it lacks): keep its algorithm OID.
+    let oid = 'unknown';
+    try {
+      const info = der.seq(der.decode(pkcs8, `private key ${index + 1}`).node, 'PrivateKeyInfo', 3);
+      oid = der.algorithm(info[1], 'PrivateKeyInfo algorithm').oid;
+    } catch (err) {
+      throw new PfxkitError('MALFORMED', `private key ${index + 1}: not a valid PKCS#8 PrivateKeyInfo`, { cause: err });
+    }
+    facts = { keyAlgorithm: oid, keySize: null };
+  }
+  return {
+    entry: { ...facts, certificate: null, friendlyName: k.friendlyName, localKeyId: k.localKeyId, key },
+    publicKey,
+  };
+}
