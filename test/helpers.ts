@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const fixtures = join(root, 'test', 'fixtures');
+export const interop = join(root, '..', 'shared', 'interop', 'go-pkcs12');
+
+export interface Row {
+  name: string;
+  file: string;
+  producer: string;
+  /** undefined for `<none>` (no password given at all). */
+  password: string | undefined;
+  parse: string;
+  leaf: { thumbprint: string; notBefore: number; notAfter: number } | null;
+  certs: number | null;
+  keys: number | null;
+  thumbprints: string[] | null;
+}
+
+function parseTsv(path: string): Record<string, string>[] {
+  const [head, ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const cols = head!.split('\t');
+  return lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i]!, v])));
+}
+
+function toRow(r: Record<string, string>): Omit<Row, 'file'> & { file: string } {
+  const leaf = r.leaf && r.leaf !== '-' ? r.leaf.split(',') : null;
+  const num = (s: string | undefined): number | null => (s === undefined || s === '-' ? null : Number(s));
+  return {
+    name: r.name!,
+    file: r.file!,
+    producer: r.producer ?? 'go-pkcs12 interop',
+    password: r.password === '<none>' ? undefined : r.password ?? '',
+    parse: r.parse!,
+    leaf: leaf ? { thumbprint: leaf[0]!, notBefore: Number(leaf[1]), notAfter: Number(leaf[2]) } : null,
+    certs: num(r.certs),
+    keys: num(r.keys),
+    thumbprints: r.thumbprints && r.thumbprints !== '-' ? r.thumbprints.split(',') : null,
+  };
+}
+
+/** The committed corpus (test/fixtures/manifest.tsv), paths resolved. */
+export function manifest(): Row[] {
+  return parseTsv(join(fixtures, 'manifest.tsv')).map((r) => {
+    const row = toRow(r);
+    return { ...row, file: join(fixtures, 'p12', row.file) };
+  });
+}
+
+/** ../shared/interop/go-pkcs12/cases.tsv, paths resolved. */
+export function interopCases(): Row[] {
+  return parseTsv(join(interop, 'cases.tsv')).map((r) => {
+    const row = toRow(r);
+    return { ...row, file: join(interop, row.file) };
+  });
+}
