@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const fixtures = join(root, 'test', 'fixtures');
-export const interop = join(root, '..', 'shared', 'interop', 'go-pkcs12');
+/** Copied from ../shared/interop/go-pkcs12 (BSD licence, see its LICENSE) so the tests run without ../shared. */
+export const interop = join(fixtures, 'interop');
 
 export interface Row {
   name: string;

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PfxkitError, readPkcs12 } from '../../src/index.js';
-import { interopCases, manifest, type Row } from '../helpers.js';
+import { interop, interopCases, manifest, root, type Row } from '../helpers.js';
 
 const CONTRACT_CODES = ['MALFORMED', 'BAD_PASSWORD', 'UNSUPPORTED_ALGORITHM', 'ITERATIONS_LIMIT'];
 
@@ -42,5 +43,12 @@ describe('readPkcs12 over the fixture corpus (what openssl says)', () => {
 describe('readPkcs12 over ../shared/interop', () => {
   it.each(interopCases().map((r) => [r.name, r] as const))('%s', async (_n, row) => {
     await check(row);
+  });
+});
+
+describe('the interop copy', () => {
+  const shared = join(root, '..', 'shared', 'interop', 'go-pkcs12');
+  it.skipIf(!existsSync(shared))('matches ../shared/interop/go-pkcs12 byte for byte', () => {
+    for (const f of readdirSync(shared)) expect(readFileSync(join(interop, f)).equals(readFileSync(join(shared, f))), f).toBe(true);
   });
 });

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/** The pfxkit command line: argument dispatch only; each command lives in its own file. */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PfxkitError } from '../errors.js';
+import { inspectCommand } from './inspect.js';
+import { printError, print, processIo, type Io } from './io.js';
+
+const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number>; summary: string }> = {
+  inspect: { run: inspectCommand, summary: 'read a PKCS#12 bundle (DER or base64) and describe it' },
+};
+
+export const MAIN_HELP = `pfxkit: PKCS#12 client certificates for Microsoft Graph API connectors
+
+Usage: pfxkit COMMAND [options]      (pfxkit COMMAND --help for each)
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+Every command takes --json (one JSON document on stdout; logs on stderr) and --help.
+Exit codes: 0 success, 1 a negative verdict, 2 an error.
+`;
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  const json = rest.includes('--json');
+  try {
+    if (command === undefined) {
+      io.stderr.write(MAIN_HELP);
+      return 2;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
+      print(io, MAIN_HELP);
+      return 0;
+    }
+    if (command === '--version') {
+      print(io, '0.1.0');
+      return 0;
+    }
+    const c = COMMANDS[command];
+    if (!c) throw new PfxkitError('USAGE', `unknown command "${command}" (see pfxkit --help)`);
+    return await c.run(rest, io);
+  } catch (err) {
+    printError(io, err, json);
+    return 2;
+  }
+}
+
+const invokedDirectly = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`pfxkit: INTERNAL: ${String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
