@@ -189,8 +189,8 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
     throw new PfxkitError('MALFORMED', `PFX: ${bytes.length - end} unexpected bytes after the encoded value`);
   }
   const pfx = der.seq(pfxNode, 'PFX', 2);
-  const version = der.bigInt(pfx[0], 'PFX version');
-  if (version !== 3n) throw new PfxkitError('MALFORMED', `PFX: version ${version}, expected 3`);
+  // RFC 7292 says v3; like OpenSSL, other values are read rather than refused (the MAC does not cover them).
+  der.bigInt(pfx[0], 'PFX version');
   const authSafe = der.seq(pfx[1], 'PFX authSafe', 1);
   const authType = der.oid(authSafe[0], 'authSafe content type');
   if (authType === OID.signedData) {
