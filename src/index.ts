@@ -2,3 +2,5 @@ export { PfxkitError, isPfxkitError, ERROR_CODES, type PfxkitErrorCode } from '.
 export { readPkcs12, type ReadOptions } from './pkcs12/read.js';
 export type { Pkcs12Bundle, CertificateInfo, Integrity, EncryptedPart, PrivateKeyEntry } from './pkcs12/bundle.js';
 export { DEFAULT_MAX_ITERATIONS } from './pkcs12/limits.js';
+export { validateBundle } from './validate/validate.js';
+export type { ValidationResult, Finding, FindingCode, Severity, ValidateOptions } from './validate/types.js';

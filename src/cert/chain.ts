@@ -1,19 +1,11 @@
 /** Certificate order in a bundle: the leaf first, then up its issuer chain, then the rest in file order. */
 import type { ParsedCertificate } from './facts.js';
 
-function extensionHex(c: ParsedCertificate, oid: string): string | null {
-  const ext = c.cert.getExtension(oid) as unknown as { keyId?: string } | null;
-  return ext?.keyId ? ext.keyId.toLowerCase() : null;
-}
-
-const SKI = '2.5.29.14';
-const AKI = '2.5.29.35';
-
 /** True when `issuer` plausibly issued `child`: names match and, when both are present, key identifiers too. */
 export function isIssuerOf(issuer: ParsedCertificate, child: ParsedCertificate): boolean {
   if (issuer === child || issuer.info.subject !== child.info.issuer) return false;
-  const aki = extensionHex(child, AKI);
-  const ski = extensionHex(issuer, SKI);
+  const aki = child.extensions.authorityKeyId;
+  const ski = issuer.extensions.subjectKeyId;
   return aki === null || ski === null || aki === ski;
 }
 

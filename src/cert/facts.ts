@@ -34,7 +34,7 @@ export interface CertificateInfo {
 export interface ParsedCertificate {
   readonly info: CertificateInfo;
   readonly der: Uint8Array;
-  readonly cert: x509.X509Certificate;
+  readonly extensions: CertificateExtensions;
   /** The subject public key, when Node can load it. */
   readonly publicKey: KeyObject | null;
 }
@@ -110,49 +110,71 @@ function spkiAlgorithmOid(spki: Uint8Array): string {
 
 const epoch = (d: Date): number => Math.floor(d.getTime() / 1000);
 
+/** The extensions the reader and the validator look at, decoded once. */
+export interface CertificateExtensions {
+  /** Subject key identifier, lowercase hex, or null. */
+  subjectKeyId: string | null;
+  /** Authority key identifier, lowercase hex, or null. */
+  authorityKeyId: string | null;
+  /** Extended key usage OIDs, or null when the extension is absent. */
+  extendedKeyUsage: string[] | null;
+  /** Key usage bits (x509.KeyUsageFlags), or null when absent. */
+  keyUsage: number | null;
+  /** basicConstraints cA, or null when absent. */
+  ca: boolean | null;
+}
+
+function readExtensions(cert: x509.X509Certificate): CertificateExtensions {
+  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
+  const aki = cert.getExtension(x509.AuthorityKeyIdentifierExtension);
+  const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
+  const ku = cert.getExtension(x509.KeyUsagesExtension);
+  const bc = cert.getExtension(x509.BasicConstraintsExtension);
+  return {
+    subjectKeyId: ski?.keyId ? ski.keyId.toLowerCase() : null,
+    authorityKeyId: aki?.keyId ? aki.keyId.toLowerCase() : null,
+    extendedKeyUsage: eku ? eku.usages.map(String) : null,
+    keyUsage: ku ? ku.usages : null,
+    ca: bc ? bc.ca : null,
+  };
+}
+
 /**
  * Parses a DER certificate and computes its facts. `friendlyName` and `hasPrivateKey` come from
- * the bundle; they default to null and false.
+ * the bundle; they default to null and false. @peculiar/x509 decodes lazily, so everything is read
+ * here, once, inside one guard: a damaged certificate is MALFORMED, never a stray exception later.
  */
 export function parseCertificate(der: Uint8Array, what = 'certificate'): ParsedCertificate {
-  let cert: x509.X509Certificate;
   try {
-    cert = new x509.X509Certificate(der);
+    const cert = new x509.X509Certificate(der);
+    const spki = new Uint8Array(cert.publicKey.rawData);
+    let publicKey: KeyObject | null = null;
+    let keyAlgorithm: string;
+    let keySize: number | null = null;
+    try {
+      publicKey = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+      ({ keyAlgorithm, keySize } = keyFacts(publicKey));
+    } catch {
+      keyAlgorithm = spkiAlgorithmOid(spki);
+    }
+    const notBefore = epoch(cert.notBefore);
+    const notAfter = epoch(cert.notAfter);
+    if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) throw new Error('invalid validity dates');
+    const info: CertificateInfo = {
+      thumbprint: hex(der, 'sha1'),
+      thumbprintSha256: hex(der, 'sha256'),
+      subject: formatName(cert.subjectName),
+      issuer: formatName(cert.issuerName),
+      serialNumber: formatSerial(cert.serialNumber),
+      notBefore,
+      notAfter,
+      hasPrivateKey: false,
+      friendlyName: null,
+      keyAlgorithm,
+      keySize,
+    };
+    return { info, der, publicKey, extensions: readExtensions(cert) };
   } catch (err) {
     throw new PfxkitError('MALFORMED', `${what}: not a valid X.509 certificate`, { cause: err });
   }
-  let publicKey: KeyObject | null = null;
-  let keyAlgorithm: string;
-  let keySize: number | null = null;
-  try {
-    publicKey = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' });
-    ({ keyAlgorithm, keySize } = keyFacts(publicKey));
-  } catch {
-    keyAlgorithm = spkiAlgorithmOid(new Uint8Array(cert.publicKey.rawData));
-  }
-  let notBefore: number;
-  let notAfter: number;
-  try {
-    notBefore = epoch(cert.notBefore);
-    notAfter = epoch(cert.notAfter);
-  } catch (err) {
-    throw new PfxkitError('MALFORMED', `${what}: invalid validity dates`, { cause: err });
-  }
-  if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) {
-    throw new PfxkitError('MALFORMED', `${what}: invalid validity dates`);
-  }
-  const info: CertificateInfo = {
-    thumbprint: hex(der, 'sha1'),
-    thumbprintSha256: hex(der, 'sha256'),
-    subject: formatName(cert.subjectName),
-    issuer: formatName(cert.issuerName),
-    serialNumber: formatSerial(cert.serialNumber),
-    notBefore,
-    notAfter,
-    hasPrivateKey: false,
-    friendlyName: null,
-    keyAlgorithm,
-    keySize,
-  };
-  return { info, der, cert, publicKey };
 }

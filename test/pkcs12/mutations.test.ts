@@ -58,7 +58,7 @@ describe('mutated bundles give a result or a contract code', () => {
         seen.ok = (seen.ok ?? 0) + 1;
       } catch (err) {
         if (!(err instanceof PfxkitError) || !CODES.has(err.code)) {
-          throw new Error(`mutation ${i} of ${row.name} threw ${String(err)}`, { cause: err });
+          throw new Error(`mutation ${i} of ${row.name} threw ${String(err)}\n${(err as Error).stack}`, { cause: err });
         }
         seen[err.code] = (seen[err.code] ?? 0) + 1;
       }
