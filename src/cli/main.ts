@@ -4,10 +4,12 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PfxkitError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
+import { validateCommand } from './validate.js';
 import { printError, print, processIo, type Io } from './io.js';
 
 const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number>; summary: string }> = {
   inspect: { run: inspectCommand, summary: 'read a PKCS#12 bundle (DER or base64) and describe it' },
+  validate: { run: validateCommand, summary: 'pre-upload checks: findings with codes, exit 1 on an error' },
 };
 
 export const MAIN_HELP = `pfxkit: PKCS#12 client certificates for Microsoft Graph API connectors

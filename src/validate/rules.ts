@@ -156,10 +156,13 @@ export const keyUsage: Rule = ({ leafExtensions }) => {
     : [];
 };
 
-export const caCertificate: Rule = ({ leafExtensions }) =>
-  leafExtensions?.ca
-    ? f('CA_CERTIFICATE', 'warning', 'the certificate is a CA certificate (basicConstraints CA:TRUE): servers may refuse it as a client certificate; use an end-entity certificate')
-    : [];
+export const caCertificate: Rule = ({ leaf, leafExtensions }) => {
+  if (!leaf || !leafExtensions?.ca) return [];
+  // `openssl req -x509` marks self-signed certificates CA:TRUE by default; pinned, they work.
+  return leaf.subject === leaf.issuer
+    ? f('CA_CERTIFICATE', 'info', 'the self-signed certificate is marked CA:TRUE (openssl req -x509 does that): fine for an API that pins it, but one that validates chains may refuse a CA certificate from a client')
+    : f('CA_CERTIFICATE', 'warning', 'the certificate is a CA certificate (basicConstraints CA:TRUE): servers may refuse it as a client certificate; use an end-entity certificate');
+};
 
 export const longValidity: Rule = ({ leaf, maxValidityDays }) => {
   if (!leaf) return [];
