@@ -4,3 +4,4 @@ export type { Pkcs12Bundle, CertificateInfo, Integrity, EncryptedPart, PrivateKe
 export { DEFAULT_MAX_ITERATIONS } from './pkcs12/limits.js';
 export { validateBundle } from './validate/validate.js';
 export type { ValidationResult, Finding, FindingCode, Severity, ValidateOptions } from './validate/types.js';
+export { writePkcs12, PROFILE_DEFAULT_ITERATIONS, type WriteProfile, type WriteInput, type WriteOptions } from './pkcs12/write.js';
