@@ -5,11 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { PfxkitError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
 import { validateCommand } from './validate.js';
+import { convertCommand } from './convert.js';
+import { newCommand } from './new.js';
 import { printError, print, processIo, type Io } from './io.js';
 
 const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number>; summary: string }> = {
   inspect: { run: inspectCommand, summary: 'read a PKCS#12 bundle (DER or base64) and describe it' },
   validate: { run: validateCommand, summary: 'pre-upload checks: findings with codes, exit 1 on an error' },
+  convert: { run: convertCommand, summary: 're-encode a bundle: compat (3DES, what B2C accepts) or modern (AES-256)' },
+  new: { run: newCommand, summary: 'mint a self-signed client-authentication certificate as a PKCS#12 bundle' },
 };
 
 export const MAIN_HELP = `pfxkit: PKCS#12 client certificates for Microsoft Graph API connectors
