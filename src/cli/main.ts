@@ -7,6 +7,8 @@ import { inspectCommand } from './inspect.js';
 import { validateCommand } from './validate.js';
 import { convertCommand } from './convert.js';
 import { newCommand } from './new.js';
+import { planCommand, rotateCommand } from './rotate.js';
+import { emulatorCommand } from './emulator.js';
 import { printError, print, processIo, type Io } from './io.js';
 
 const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number>; summary: string }> = {
@@ -14,6 +16,9 @@ const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number
   validate: { run: validateCommand, summary: 'pre-upload checks: findings with codes, exit 1 on an error' },
   convert: { run: convertCommand, summary: 're-encode a bundle: compat (3DES, what B2C accepts) or modern (AES-256)' },
   new: { run: newCommand, summary: 'mint a self-signed client-authentication certificate as a PKCS#12 bundle' },
+  plan: { run: planCommand, summary: 'what rotate would do to each connector, read-only' },
+  rotate: { run: rotateCommand, summary: 'upload or replace a connector certificate, and verify it' },
+  emulator: { run: (args, io) => emulatorCommand(args, io), summary: 'a local Graph apiConnectors emulator for offline tries and tests' },
 };
 
 export const MAIN_HELP = `pfxkit: PKCS#12 client certificates for Microsoft Graph API connectors

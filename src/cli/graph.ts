@@ -1,0 +1,55 @@
+/** Graph access for commands: base URL, cloud, token source (SPEC.md's order), and the HTTP client. */
+import { PfxkitError } from '../errors.js';
+import { graphBaseUrl, parseCloud, scopeFor } from '../graph/clouds.js';
+import { certificateCredential, credentialToken, defaultCredential, staticToken, type TokenSource } from '../graph/credentials.js';
+import { GraphHttp } from '../graph/http.js';
+import { readPkcs12 } from '../pkcs12/read.js';
+import type { Options, Parsed } from './args.js';
+import { readInput } from './files.js';
+import type { Io } from './io.js';
+import { resolvePassword } from './password.js';
+
+export const GRAPH_OPTIONS: Options = {
+  'graph-url': { type: 'string' },
+  cloud: { type: 'string' },
+  'auth-pfx': { type: 'string' },
+  'auth-password-env': { type: 'string' },
+  'auth-password-file': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+};
+
+export const GRAPH_HELP = `Graph access:
+  --graph-url URL          Graph base URL (env PFXKIT_GRAPH_URL; default https://graph.microsoft.com/v1.0)
+  --cloud NAME             global | usgov | dod | china: picks the Graph root and sign-in authority
+  token: env PFXKIT_ACCESS_TOKEN if set; else --auth-pfx FILE (sign in as an app with the certificate
+  in FILE; AZURE_TENANT_ID and AZURE_CLIENT_ID from the environment; its password from
+  --auth-password-env NAME or --auth-password-file PATH); else DefaultAzureCredential.
+  Permission needed: APIConnectors.ReadWrite.All.
+  -v, --verbose            one line per HTTP request on stderr (never a body or a token)`;
+
+async function tokenSource(parsed: Parsed, io: Io, baseUrl: string): Promise<TokenSource> {
+  const cloud = parseCloud(parsed.values.cloud);
+  const envToken = io.env.PFXKIT_ACCESS_TOKEN;
+  if (envToken !== undefined && envToken !== '') return staticToken(envToken);
+  const authPfx = parsed.values['auth-pfx'];
+  if (typeof authPfx === 'string') {
+    const password = await resolvePassword(
+      { values: { 'auth-password-env': parsed.values['auth-password-env'], 'auth-password-file': parsed.values['auth-password-file'] }, positionals: [] },
+      io,
+      'auth-',
+      null,
+    );
+    const bundle = await readPkcs12(await readInput(authPfx), { password });
+    return credentialToken(await certificateCredential(bundle, io.env.AZURE_TENANT_ID, io.env.AZURE_CLIENT_ID, cloud), scopeFor(baseUrl));
+  }
+  return credentialToken(await defaultCredential(cloud), scopeFor(baseUrl));
+}
+
+export async function graphClient(parsed: Parsed, io: Io): Promise<GraphHttp> {
+  const cloud = parseCloud(parsed.values.cloud);
+  const explicit = typeof parsed.values['graph-url'] === 'string' ? parsed.values['graph-url'] : io.env.PFXKIT_GRAPH_URL || undefined;
+  const baseUrl = graphBaseUrl(cloud, explicit);
+  if (parsed.values['auth-password-env'] && parsed.values['auth-password-file']) throw new PfxkitError('USAGE', 'give one of --auth-password-env and --auth-password-file');
+  const token = await tokenSource(parsed, io, baseUrl);
+  return new GraphHttp({ baseUrl, token, log: parsed.values.verbose ? (line) => io.stderr.write(`pfxkit: ${line}\n`) : undefined });
+}

@@ -1,0 +1,132 @@
+/** pfxkit plan / pfxkit rotate FILE --connector ID...: what would change, and applying it. */
+import { PfxkitError } from '../errors.js';
+import { rotate, type RotateReport, type RotateResult } from '../graph/rotate.js';
+import type { RotateMode } from '../rotation/plan.js';
+import { readPkcs12 } from '../pkcs12/read.js';
+import { intFlag, parse, passwordOptions } from './args.js';
+import { readInput } from './files.js';
+import { GRAPH_HELP, GRAPH_OPTIONS, graphClient } from './graph.js';
+import { withPasswordHint } from './inspect.js';
+import { isoSeconds, print, printJson, type Io } from './io.js';
+import { PASSWORD_HELP, resolvePassword } from './password.js';
+import { parseNow } from './validate.js';
+
+const COMMON_HELP = `  --connector ID           a connector id (repeat for several)
+  --connector-name NAME    a connector display name, resolved by listing (repeat for several)
+  --mode auto|upload|replace
+                           auto (default): nothing when the thumbprint is already listed; PATCH
+                           (replace) for a connector on Basic auth; uploadClientCertificate otherwise
+  --allow-older            write a candidate that expires before the active certificate
+  --now ISO                judge validity at this moment (default: now)
+  --json                   print {"results": [...]} on stdout
+  -h, --help               show this help`;
+
+export const PLAN_HELP = `Usage: pfxkit plan FILE --connector ID... [options]
+
+Shows what pfxkit rotate would do to each connector, and why. Reads only: no write is sent.
+A candidate that fails validation (pfxkit validate) is refused.
+
+Options:
+${COMMON_HELP}
+
+${PASSWORD_HELP}
+
+${GRAPH_HELP}
+
+Exit codes: 0 planned; 1 the candidate is refused; 2 an error (unreadable input, Graph failure, usage).
+`;
+
+export const ROTATE_HELP = `Usage: pfxkit rotate FILE --connector ID... [options]
+
+Uploads (uploadClientCertificate, appending) or replaces (PATCH, the whole list) the connector's
+client certificate with the bundle in FILE, then checks that Graph's certificateList shows its
+thumbprint with the same validity. Safe to rerun: a certificate already listed is not written
+again, and an upload whose answer was lost is looked for before it is sent again.
+
+Options:
+${COMMON_HELP}
+  --dry-run                plan only (the same as pfxkit plan)
+  --require-active         fail when Graph does not show the certificate active afterwards
+  --concurrency N          connectors handled at once (default 4)
+
+${PASSWORD_HELP}
+
+${GRAPH_HELP}
+
+Exit codes: 0 every connector done and verified; 1 a refusal, a failed verification or an inactive
+certificate with --require-active; 2 an error (unreadable input, Graph failure, usage).
+`;
+
+function parseMode(v: unknown): RotateMode {
+  if (v === undefined) return 'auto';
+  if (v === 'auto' || v === 'upload' || v === 'replace') return v;
+  throw new PfxkitError('USAGE', `--mode takes auto, upload or replace, not "${String(v)}"`);
+}
+
+function formatResult(r: RotateResult): string {
+  const name = r.connector.displayName ? `${r.connector.displayName} (${r.connector.id})` : r.connector.id;
+  const lines = [`${name}: ${r.dryRun && r.action !== 'none' ? `would ${r.action}` : r.action}`, `  ${r.reason}`];
+  if (r.certificate) lines.push(`  certificate ${r.certificate.thumbprint}, ${isoSeconds(r.certificate.notBefore)} to ${isoSeconds(r.certificate.notAfter)}`);
+  if (!r.dryRun && !r.error) lines.push(`  verified ${r.verified ? 'yes' : 'no'}, active ${r.active === null ? 'unknown' : r.active ? 'yes' : 'no'}`);
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  if (r.error && r.error.code !== 'REFUSED') lines.push(`  error ${r.error.code}: ${r.error.message}`);
+  if (r.error?.code === 'REFUSED') lines.push('  refused: nothing was written');
+  return lines.join('\n');
+}
+
+export function formatReport(report: RotateReport): string {
+  return report.results.map(formatResult).join('\n\n');
+}
+
+async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<number> {
+  const parsed = parse(args, {
+    ...passwordOptions(),
+    ...GRAPH_OPTIONS,
+    connector: { type: 'string', multiple: true },
+    'connector-name': { type: 'string', multiple: true },
+    mode: { type: 'string' },
+    'allow-older': { type: 'boolean' },
+    now: { type: 'string' },
+    ...(command === 'rotate' ? { 'dry-run': { type: 'boolean' }, 'require-active': { type: 'boolean' }, concurrency: { type: 'string' } } : {}),
+  });
+  const v = parsed.values;
+  if (v.help) {
+    print(io, command === 'plan' ? PLAN_HELP : ROTATE_HELP);
+    return 0;
+  }
+  if (parsed.positionals.length !== 1) throw new PfxkitError('USAGE', `${command} takes one FILE (see pfxkit ${command} --help)`);
+  const connectors = (v.connector as string[] | undefined) ?? [];
+  const connectorNames = (v['connector-name'] as string[] | undefined) ?? [];
+  if (connectors.length + connectorNames.length === 0) throw new PfxkitError('USAGE', `${command} needs --connector ID or --connector-name NAME`);
+  const mode = parseMode(v.mode);
+  const now = parseNow(v.now, io.now());
+  const concurrency = intFlag(v.concurrency, 'concurrency', 1);
+  const file = parsed.positionals[0]!;
+  const password = await resolvePassword(parsed, io);
+  const pkcs12 = await readInput(file);
+  const bundle = await readPkcs12(pkcs12, { password }).catch((err: unknown) => {
+    throw withPasswordHint(err, password);
+  });
+  const http = await graphClient(parsed, io);
+  const report = await rotate({
+    http,
+    bundle,
+    pkcs12,
+    password: password ?? '',
+    connectors,
+    connectorNames,
+    mode,
+    now,
+    dryRun: command === 'plan' || v['dry-run'] === true,
+    requireActive: v['require-active'] === true,
+    allowOlder: v['allow-older'] === true,
+    concurrency,
+    log: (line) => io.stderr.write(`pfxkit: ${line}\n`),
+  });
+  if (v.json) printJson(io, { results: report.results });
+  else print(io, formatReport(report));
+  return report.exitCode;
+}
+
+export const planCommand = (args: string[], io: Io): Promise<number> => run(args, io, 'plan');
+export const rotateCommand = (args: string[], io: Io): Promise<number> => run(args, io, 'rotate');

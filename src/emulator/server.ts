@@ -1,0 +1,373 @@
+/**
+ * A local HTTP server that behaves like Graph's apiConnectors (SPEC.md's Graph facts): list with
+ * paging, get, create (201), PATCH (204, replacing the certificate list), uploadClientCertificate
+ * (200, appending), delete, the active rule, `******` for Basic passwords, Graph's error format,
+ * a bearer token, and fault injection for tests. It keeps no secret: Basic passwords and
+ * pkcs12Value are checked and dropped, only certificate facts are kept.
+ */
+import { randomUUID, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import { PfxkitError } from '../errors.js';
+import { readPkcs12 } from '../pkcs12/read.js';
+import type { CertificateListEntry } from '../graph/types.js';
+
+interface StoredCert {
+  thumbprint: string;
+  notBefore: number;
+  notAfter: number;
+  /** Upload order, for the active rule. */
+  seq: number;
+}
+interface StoredConnector {
+  id: string;
+  displayName: string;
+  targetUrl: string;
+  auth: { type: 'basic'; username: string } | { type: 'cert'; certificates: StoredCert[] };
+}
+interface State {
+  seq: number;
+  connectors: StoredConnector[];
+}
+
+/** A fault applied to the next `times` matching requests. */
+export interface Fault {
+  method?: string;
+  /** Matched against the path after the version prefix, e.g. /identity/apiConnectors/ID/uploadClientCertificate. */
+  path?: RegExp;
+  /** Default 1. */
+  times?: number;
+  kind: 'throttle' | 'status' | 'lose-response' | 'drop-certificate' | 'delay';
+  /** throttle: the Retry-After header value (default "1"). */
+  retryAfter?: string;
+  /** status: the status to answer (default 503). */
+  status?: number;
+  /** delay: milliseconds before handling. */
+  delayMs?: number;
+}
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  /** The bearer token to require (default: random). */
+  token?: string;
+  /** Persist state here (atomically) and load it at start. */
+  statePath?: string;
+  /** Connectors per page of a list (default 10). */
+  pageSize?: number;
+  /** The emulator's clock, epoch milliseconds (for the active rule and throttling). */
+  now?: () => number;
+  /** Answer AADB2C90213 for AES-encrypted bundles, as B2C is reported to. */
+  rejectAes?: boolean;
+  /** Answer 429 beyond this many requests per rolling minute. */
+  throttlePerMinute?: number;
+  log?: (line: string) => void;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  status: number | 'lost';
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const VERSION = /^\/(v1\.0|beta)(\/.*)?$/;
+
+export class GraphEmulator {
+  readonly token: string;
+  readonly faults: Fault[] = [];
+  readonly requests: RequestRecord[] = [];
+  private state: State = { seq: 0, connectors: [] };
+  private server: Server | null = null;
+  private readonly window: number[] = [];
+  private readonly o: EmulatorOptions;
+  url = '';
+
+  constructor(options: EmulatorOptions = {}) {
+    this.o = options;
+    this.token = options.token ?? randomBytes(24).toString('base64url');
+    if (options.statePath) {
+      try {
+        this.state = JSON.parse(readFileSync(options.statePath, 'utf8')) as State;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new PfxkitError('USAGE', `cannot load emulator state ${options.statePath}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** Starts listening; resolves with the base URL (with /v1.0). */
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.o.log?.(`emulator: ${String(err)}`);
+        if (!res.headersSent) this.send(res, req, 500, { error: { code: 'InternalServerError', message: 'emulator failure' } });
+      });
+    });
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.port ?? 0, this.o.host ?? '127.0.0.1', () => resolve());
+    });
+    const addr = server.address();
+    if (addr === null || typeof addr === 'string') throw new Error('emulator: no address');
+    this.url = `http://${this.o.host ?? '127.0.0.1'}:${addr.port}/v1.0`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Connectors as Graph would show them now (for tests and the demo). */
+  connectors(): unknown[] {
+    return this.state.connectors.map((c) => this.view(c));
+  }
+
+  /** How many requests matched `method` and a path regex. */
+  count(method: string, path: RegExp): number {
+    return this.requests.filter((r) => r.method === method && path.test(r.path)).length;
+  }
+
+  private save(): void {
+    const path = this.o.statePath;
+    if (!path) return;
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(this.state, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, path);
+  }
+
+  private activeSeq(certs: StoredCert[]): number | null {
+    const nowS = Math.floor(this.now() / 1000);
+    const valid = certs.filter((c) => c.notBefore <= nowS && nowS < c.notAfter);
+    return valid.length ? Math.max(...valid.map((c) => c.seq)) : null;
+  }
+
+  private view(c: StoredConnector): Record<string, unknown> {
+    let auth: Record<string, unknown>;
+    if (c.auth.type === 'basic') {
+      auth = { '@odata.type': '#microsoft.graph.basicAuthentication', username: c.auth.username, password: '******' };
+    } else {
+      const active = this.activeSeq(c.auth.certificates);
+      const certificateList: CertificateListEntry[] = c.auth.certificates.map((x) => ({
+        thumbprint: x.thumbprint,
+        notBefore: x.notBefore,
+        notAfter: x.notAfter,
+        isActive: x.seq === active,
+      }));
+      auth = { '@odata.type': '#microsoft.graph.clientCertificateAuthentication', certificateList };
+    }
+    return { id: c.id, displayName: c.displayName, targetUrl: c.targetUrl, authenticationConfiguration: auth };
+  }
+
+  private send(res: ServerResponse, req: IncomingMessage, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    const requestId = randomUUID();
+    const h: Record<string, string> = { 'request-id': requestId, ...headers };
+    const crid = req.headers['client-request-id'];
+    if (typeof crid === 'string') h['client-request-id'] = crid;
+    if (body !== undefined && status !== 204) {
+      if (status >= 400 && body && typeof body === 'object' && 'error' in body) {
+        (body as { error: Record<string, unknown> }).error.innerError = { 'request-id': requestId, date: new Date(this.now()).toISOString().replace(/\.\d+Z$/, '') };
+      }
+      h['content-type'] = 'application/json';
+      res.writeHead(status, h).end(JSON.stringify(body));
+    } else {
+      res.writeHead(status, h).end();
+    }
+  }
+
+  private takeFault(method: string, path: string, kinds: Fault['kind'][]): Fault | null {
+    for (const f of this.faults) {
+      if (!kinds.includes(f.kind)) continue;
+      if (f.method && f.method !== method) continue;
+      if (f.path && !f.path.test(path)) continue;
+      if ((f.times ?? 1) <= 0) continue;
+      f.times = (f.times ?? 1) - 1;
+      return f;
+    }
+    return null;
+  }
+
+  private async body(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > 4 * 1024 * 1024) throw new HttpError(413, 'RequestEntityTooLarge', 'the request body is too large');
+      chunks.push(c as Buffer);
+    }
+    if (size === 0) return {};
+    try {
+      const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // fall through
+    }
+    throw new HttpError(400, 'BadRequest', 'the request body is not a JSON object');
+  }
+
+  private async certificate(pkcs12Value: unknown, password: unknown): Promise<Omit<StoredCert, 'seq'>> {
+    if (typeof pkcs12Value !== 'string' || pkcs12Value === '') throw new HttpError(400, 'BadRequest', 'pkcs12Value is required');
+    if (password !== undefined && typeof password !== 'string') throw new HttpError(400, 'BadRequest', 'password must be a string');
+    try {
+      const bundle = await readPkcs12(pkcs12Value, { password: password === '' ? undefined : (password as string | undefined) });
+      if (this.o.rejectAes && bundle.parts.some((p) => p.cipher.startsWith('AES'))) {
+        throw new HttpError(400, 'AADB2C90213', 'The certificate password provided in request is incorrect.');
+      }
+      const leaf = bundle.certificates.find((c) => c.thumbprint === bundle.leaf);
+      if (!leaf) throw new HttpError(400, 'BadRequest', 'The certificate does not contain a private key for its certificate.');
+      return { thumbprint: leaf.thumbprint, notBefore: leaf.notBefore, notAfter: leaf.notAfter };
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      if (err instanceof PfxkitError && err.code === 'BAD_PASSWORD') throw new HttpError(400, 'AADB2C90213', 'The certificate password provided in request is incorrect.');
+      throw new HttpError(400, 'BadRequest', 'The pkcs12Value is not a valid PKCS#12 certificate.');
+    }
+  }
+
+  private async auth(a: unknown): Promise<StoredConnector['auth']> {
+    const cfg = a as Record<string, unknown> | undefined;
+    const type = cfg?.['@odata.type'];
+    if (type === '#microsoft.graph.basicAuthentication') {
+      if (typeof cfg!.username !== 'string' || typeof cfg!.password !== 'string') throw new HttpError(400, 'BadRequest', 'basicAuthentication needs username and password');
+      return { type: 'basic', username: cfg!.username };
+    }
+    if (type === '#microsoft.graph.pkcs12Certificate') {
+      const cert = await this.certificate(cfg!.pkcs12Value, cfg!.password);
+      return { type: 'cert', certificates: [{ ...cert, seq: ++this.state.seq }] };
+    }
+    throw new HttpError(400, 'BadRequest', `unsupported authenticationConfiguration @odata.type ${String(type)}`);
+  }
+
+  private throttled(): number | null {
+    const limit = this.o.throttlePerMinute;
+    if (!limit) return null;
+    const now = this.now();
+    while (this.window.length && this.window[0]! <= now - 60_000) this.window.shift();
+    if (this.window.length >= limit) return (this.window[0]! + 60_000 - now) / 1000;
+    this.window.push(now);
+    return null;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const m = VERSION.exec(url.pathname);
+    const path = m?.[2] ?? url.pathname;
+    const record: RequestRecord = { method, path, status: 0 };
+    this.requests.push(record);
+    const reply = (status: number, body?: unknown, headers?: Record<string, string>): void => {
+      record.status = status;
+      this.send(res, req, status, body, headers);
+    };
+    try {
+      if (!m) throw new HttpError(404, 'BadRequest', `Invalid version: ${url.pathname.split('/')[1] ?? ''}`);
+      if (req.headers.authorization !== `Bearer ${this.token}`) {
+        throw new HttpError(401, 'InvalidAuthenticationToken', req.headers.authorization ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.');
+      }
+      const wait = this.throttled();
+      if (wait !== null) throw new HttpError(429, 'TooManyRequests', 'Too many requests.', { 'retry-after': wait.toFixed(3) });
+      const delay = this.takeFault(method, path, ['delay']);
+      if (delay) await new Promise((r) => setTimeout(r, delay.delayMs ?? 0));
+      const f = this.takeFault(method, path, ['throttle', 'status']);
+      if (f?.kind === 'throttle') throw new HttpError(429, 'TooManyRequests', 'Too many requests.', { 'retry-after': f.retryAfter ?? '1' });
+      if (f?.kind === 'status') throw new HttpError(f.status ?? 503, f.status === 504 ? 'GatewayTimeout' : 'ServiceUnavailable', 'The service is temporarily unavailable.');
+
+      const { status, body } = await this.route(method, path, url, req);
+      const lose = this.takeFault(method, path, ['lose-response']);
+      if (lose) {
+        record.status = 'lost';
+        req.socket.destroy();
+        return;
+      }
+      const drop = this.takeFault(method, path, ['drop-certificate']);
+      if (drop && body && typeof body === 'object') {
+        const auth = (body as { authenticationConfiguration?: { certificateList?: unknown[] } }).authenticationConfiguration;
+        if (auth?.certificateList) auth.certificateList = auth.certificateList.slice(0, -1);
+      }
+      reply(status, body);
+    } catch (err) {
+      if (err instanceof HttpError) reply(err.status, { error: { code: err.code, message: err.message } }, err.headers);
+      else throw err;
+    }
+  }
+
+  private find(id: string): StoredConnector {
+    const c = this.state.connectors.find((x) => x.id === id);
+    if (!c) throw new HttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+    return c;
+  }
+
+  private async route(method: string, path: string, url: URL, req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] !== 'identity' || parts[1] !== 'apiConnectors') throw new HttpError(404, 'BadRequest', `Resource not found for the segment '${parts[0] ?? ''}'.`);
+    const [, , id, action] = parts;
+    if (id === undefined) {
+      if (method === 'GET') {
+        const top = Math.max(1, Math.min(Number(url.searchParams.get('$top') ?? this.o.pageSize ?? 10) || 10, 999));
+        const skip = Number(Buffer.from(url.searchParams.get('$skiptoken') ?? '', 'base64url').toString() || '0') || 0;
+        const page = this.state.connectors.slice(skip, skip + top).map((c) => this.view(c));
+        const body: Record<string, unknown> = { '@odata.context': `${this.url}/$metadata#identity/apiConnectors`, value: page };
+        if (skip + top < this.state.connectors.length) {
+          const host = req.headers.host ?? new URL(this.url).host;
+          body['@odata.nextLink'] = `http://${host}${url.pathname}?$top=${top}&$skiptoken=${Buffer.from(String(skip + top)).toString('base64url')}`;
+        }
+        return { status: 200, body };
+      }
+      if (method === 'POST') {
+        const b = await this.body(req);
+        if (typeof b.displayName !== 'string' || typeof b.targetUrl !== 'string') throw new HttpError(400, 'BadRequest', 'displayName and targetUrl are required');
+        const c: StoredConnector = { id: randomUUID(), displayName: b.displayName, targetUrl: b.targetUrl, auth: await this.auth(b.authenticationConfiguration) };
+        this.state.connectors.push(c);
+        this.save();
+        return { status: 201, body: this.view(c) };
+      }
+      throw new HttpError(405, 'BadRequest', `${method} is not allowed here`);
+    }
+    const c = this.find(id);
+    if (action === undefined) {
+      if (method === 'GET') return { status: 200, body: this.view(c) };
+      if (method === 'PATCH') {
+        const b = await this.body(req);
+        if (b.authenticationConfiguration !== undefined) c.auth = await this.auth(b.authenticationConfiguration);
+        if (typeof b.displayName === 'string') c.displayName = b.displayName;
+        if (typeof b.targetUrl === 'string') c.targetUrl = b.targetUrl;
+        this.save();
+        return { status: 204 };
+      }
+      if (method === 'DELETE') {
+        this.state.connectors = this.state.connectors.filter((x) => x !== c);
+        this.save();
+        return { status: 204 };
+      }
+      throw new HttpError(405, 'BadRequest', `${method} is not allowed here`);
+    }
+    if (action === 'uploadClientCertificate' && method === 'POST') {
+      const b = await this.body(req);
+      const cert = { ...(await this.certificate(b.pkcs12Value, b.password)), seq: ++this.state.seq };
+      if (c.auth.type === 'cert') c.auth.certificates.push(cert);
+      else c.auth = { type: 'cert', certificates: [cert] };
+      this.save();
+      return { status: 200, body: this.view(c) };
+    }
+    throw new HttpError(404, 'BadRequest', `Resource not found for the segment '${action}'.`);
+  }
+}

@@ -1,0 +1,34 @@
+/** National clouds: Graph root, token scope and sign-in authority (SPEC.md). */
+import { PfxkitError } from '../errors.js';
+
+export type Cloud = 'global' | 'usgov' | 'dod' | 'china';
+export const CLOUDS: Readonly<Record<Cloud, { graph: string; authority: string }>> = {
+  global: { graph: 'https://graph.microsoft.com', authority: 'https://login.microsoftonline.com' },
+  usgov: { graph: 'https://graph.microsoft.us', authority: 'https://login.microsoftonline.us' },
+  dod: { graph: 'https://dod-graph.microsoft.us', authority: 'https://login.microsoftonline.us' },
+  china: { graph: 'https://microsoftgraph.chinacloudapi.cn', authority: 'https://login.chinacloudapi.cn' },
+};
+
+export function parseCloud(value: unknown): Cloud {
+  if (value === undefined) return 'global';
+  if (typeof value === 'string' && value in CLOUDS) return value as Cloud;
+  throw new PfxkitError('USAGE', `--cloud takes ${Object.keys(CLOUDS).join(', ')}, not "${String(value)}"`);
+}
+
+/** The Graph base URL (with its version) for a cloud, unless one is given. */
+export function graphBaseUrl(cloud: Cloud, explicit?: string): string {
+  const url = explicit ?? `${CLOUDS[cloud].graph}/v1.0`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new PfxkitError('USAGE', `"${url}" is not a URL (e.g. https://graph.microsoft.com/v1.0)`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new PfxkitError('USAGE', `the Graph URL must be http(s), not ${parsed.protocol}`);
+  return url.replace(/\/+$/, '');
+}
+
+/** The token scope for a Graph base URL: `<origin>/.default`. */
+export function scopeFor(baseUrl: string): string {
+  return `${new URL(baseUrl).origin}/.default`;
+}
