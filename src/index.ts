@@ -7,3 +7,20 @@ export type { ValidationResult, Finding, FindingCode, Severity, ValidateOptions 
 export { writePkcs12, PROFILE_DEFAULT_ITERATIONS, type WriteProfile, type WriteInput, type WriteOptions } from './pkcs12/write.js';
 export { convertPkcs12, createClientBundle, type ConvertOptions, type Converted, type CreateOptions, type Created } from './pkcs12/convert.js';
 export { mintSelfSigned, parseSubject, KEY_TYPES, type KeyType, type MintOptions, type MintedCertificate } from './cert/mint.js';
+export { GraphHttp, parseRetryAfter, type HttpOptions, type RequestOptions } from './graph/http.js';
+export { staticToken, credentialToken, certificateCredential, defaultCredential, bundleToPem, type TokenSource } from './graph/credentials.js';
+export { CLOUDS, graphBaseUrl, scopeFor, parseCloud, type Cloud } from './graph/clouds.js';
+export {
+  listConnectors,
+  getConnector,
+  createConnector,
+  patchConnector,
+  replaceCertificate,
+  uploadClientCertificate,
+  deleteConnector,
+  type NewConnector,
+} from './graph/connectors.js';
+export { certificateListOf, isBasic, type ApiConnector, type CertificateListEntry } from './graph/types.js';
+export { rotate, type RotateOptions, type RotateResult, type RotateReport } from './graph/rotate.js';
+export { planRotation, candidateOf, type Plan, type PlanInput, type RotateMode, type RotateAction, type CandidateFacts } from './rotation/plan.js';
+export { GraphEmulator, type EmulatorOptions, type Fault } from './emulator/server.js';

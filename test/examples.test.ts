@@ -1,15 +1,27 @@
 // The examples run as a user would run them: built, as processes.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createClientBundle } from '../src/index.js';
+import { createClientBundle, createConnector, GraphEmulator, GraphHttp, staticToken } from '../src/index.js';
 import { manifest, root } from './helpers.js';
 
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
 const example = (name: string, args: string[], env: NodeJS.ProcessEnv) =>
   spawnSync(process.execPath, [join(root, 'dist', 'examples', `${name}.js`), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+
+/** The same, without blocking the event loop (the emulator runs in this process). */
+function exampleAsync(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'dist', 'examples', `${name}.js`), ...args], { env: { PATH: process.env.PATH, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 describe('examples/pre-upload-check', () => {
   it('an AES bundle passes and gets a compat copy; an expired one fails with exit 1', async () => {
@@ -27,5 +39,35 @@ describe('examples/pre-upload-check', () => {
     expect(bad.stdout).toMatch(/EXPIRED/);
     const unreadable = example('pre-upload-check', [rows.get('broken-random.bin')!.file], {});
     expect(unreadable.status).toBe(2);
+  });
+});
+
+describe('examples/rotation-job against the emulator', () => {
+  it('switches a Basic connector to the certificate, then a rerun writes nothing; a bad id is exit 2', async () => {
+    const emulator = new GraphEmulator();
+    const url = await emulator.start();
+    try {
+      const http = new GraphHttp({ baseUrl: url, token: staticToken(emulator.token) });
+      const conn = await createConnector(http, {
+        displayName: 'job-target',
+        targetUrl: 'https://api.contoso.com/job',
+        authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'u', password: 'p-secret-1' },
+      });
+      const d = mkdtempSync(join(tmpdir(), 'pfxkit-job-'));
+      const fresh = await createClientBundle({ subject: 'CN=job', now: new Date(), password: 'job-pw' });
+      writeFileSync(join(d, 'new.pfx'), fresh.pkcs12);
+      const env = { PFX_PATH: join(d, 'new.pfx'), PFX_PASSWORD: 'job-pw', CONNECTOR_IDS: conn.id, PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token };
+      const first = await exampleAsync('rotation-job', [], env);
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/job-target: replace, verified true, active true/);
+      const again = await exampleAsync('rotation-job', [], env);
+      expect(again.stdout).toMatch(/job-target: none, verified true/);
+      expect(emulator.requests.filter((r) => r.method !== 'GET').length).toBe(2); // create + one PATCH
+      const bad = await exampleAsync('rotation-job', [], { ...env, CONNECTOR_IDS: 'no-such-id' });
+      expect(bad.status).toBe(2);
+      expect(bad.stdout).toMatch(/GRAPH_NOT_FOUND/);
+    } finally {
+      await emulator.stop();
+    }
   });
 });

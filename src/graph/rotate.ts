@@ -5,7 +5,7 @@
  */
 import { PfxkitError, type PfxkitErrorCode } from '../errors.js';
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
-import { candidateOf, planRotation, type CandidateFacts, type RotateAction, type RotateMode } from '../rotation/plan.js';
+import { blockingErrors, candidateOf, planRotation, type CandidateFacts, type RotateAction, type RotateMode } from '../rotation/plan.js';
 import { validateBundle } from '../validate/validate.js';
 import type { ValidationResult } from '../validate/types.js';
 import { getConnector, listConnectors, replaceCertificate, uploadClientCertificate } from './connectors.js';
@@ -118,9 +118,9 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
     error: { code, message },
   });
 
-  if (!candidate || !validation.ok) {
+  if (!candidate || blockingErrors(validation).length) {
     // Refused before any Graph call: validation has the reasons.
-    const codes = validation.findings.filter((f) => f.severity === 'error').map((f) => f.code).join(', ');
+    const codes = blockingErrors(validation).join(', ');
     const message = `the candidate fails validation (${codes}): nothing is written`;
     const refused = (id: string, name: string | null): RotateResult => ({ ...failed(id, name, 'REFUSED', message, message), certificate: candidate });
     const results = [...ids.map((id) => refused(id, null)), ...(options.connectorNames ?? []).map((n) => refused(n, n))];

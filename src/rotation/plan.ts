@@ -40,6 +40,15 @@ export interface PlanInput {
 
 const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 
+/**
+ * The validation errors that stop a rotation. NOT_YET_VALID does not: uploading a certificate
+ * ahead of its notBefore is how a rotation is staged (Graph activates it once notBefore passes);
+ * the plan warns instead.
+ */
+export function blockingErrors(validation: ValidationResult): string[] {
+  return validation.findings.filter((f) => f.severity === 'error' && f.code !== 'NOT_YET_VALID').map((f) => f.code);
+}
+
 /** The certificate facts of a bundle's leaf, or null when it has none. */
 export function candidateOf(bundle: Pkcs12Bundle): CandidateFacts | null {
   const leaf = bundle.certificates.find((c) => c.thumbprint === bundle.leaf);
@@ -66,10 +75,8 @@ export function planRotation(input: PlanInput): Plan {
   };
   const none = (reason: string, refused = false): Plan => ({ ...base, action: 'none', reason, refused });
 
-  if (!validation.ok) {
-    const codes = validation.findings.filter((f) => f.severity === 'error').map((f) => f.code);
-    return none(`the candidate fails validation (${codes.join(', ')}): nothing is written`, true);
-  }
+  const blocking = blockingErrors(validation);
+  if (blocking.length) return none(`the candidate fails validation (${blocking.join(', ')}): nothing is written`, true);
   if (candidate.notBefore > now) {
     base.warnings.push(`the candidate is not valid before ${iso(candidate.notBefore)}: Graph will not make it active until then`);
   }
