@@ -24,3 +24,7 @@ export { certificateListOf, isBasic, type ApiConnector, type CertificateListEntr
 export { rotate, type RotateOptions, type RotateResult, type RotateReport } from './graph/rotate.js';
 export { planRotation, candidateOf, type Plan, type PlanInput, type RotateMode, type RotateAction, type CandidateFacts } from './rotation/plan.js';
 export { GraphEmulator, type EmulatorOptions, type Fault } from './emulator/server.js';
+export { reportConnectors, reportFiles, nagiosExitCode, type ReportOptions } from './report/build.js';
+export { formatReport, formatTable, formatCsv, formatJson, formatPrometheus, REPORT_FORMATS, type ReportFormat } from './report/format.js';
+export type { Report, ReportRow, ReportError } from './report/types.js';
+export { renewAt, expiryStatus, daysRemaining, parseDuration, DEFAULT_THRESHOLDS, type ExpiryStatus, type Thresholds } from './rotation/policy.js';

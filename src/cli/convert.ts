@@ -3,7 +3,7 @@ import { PfxkitError } from '../errors.js';
 import { convertPkcs12 } from '../pkcs12/convert.js';
 import type { WriteProfile } from '../pkcs12/write.js';
 import { intFlag, parse, passwordOptions, type Parsed } from './args.js';
-import { checkWritable, readInput, samePath, writeFileAtomic } from './files.js';
+import { checkWritable, readInput, samePath, writeFileAtomic } from '../lib/files.js';
 import { withPasswordHint } from './inspect.js';
 import { print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP, resolvePassword } from './password.js';

@@ -5,7 +5,7 @@ import { certificateCredential, credentialToken, defaultCredential, staticToken,
 import { GraphHttp } from '../graph/http.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import type { Options, Parsed } from './args.js';
-import { readInput } from './files.js';
+import { readInput } from '../lib/files.js';
 import type { Io } from './io.js';
 import { resolvePassword } from './password.js';
 

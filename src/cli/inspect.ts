@@ -3,7 +3,7 @@ import { readPkcs12 } from '../pkcs12/read.js';
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import { PfxkitError } from '../errors.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readInput } from './files.js';
+import { readInput } from '../lib/files.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP, resolvePassword } from './password.js';
 

@@ -9,6 +9,7 @@ import { convertCommand } from './convert.js';
 import { newCommand } from './new.js';
 import { planCommand, rotateCommand } from './rotate.js';
 import { emulatorCommand } from './emulator.js';
+import { reportCommand } from './report.js';
 import { printError, print, processIo, type Io } from './io.js';
 
 const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number>; summary: string }> = {
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number
   new: { run: newCommand, summary: 'mint a self-signed client-authentication certificate as a PKCS#12 bundle' },
   plan: { run: planCommand, summary: 'what rotate would do to each connector, read-only' },
   rotate: { run: rotateCommand, summary: 'upload or replace a connector certificate, and verify it' },
+  report: { run: reportCommand, summary: 'expiry report of connectors or files: table, JSON, CSV, Prometheus; Nagios exit codes' },
   emulator: { run: (args, io) => emulatorCommand(args, io), summary: 'a local Graph apiConnectors emulator for offline tries and tests' },
 };
 

@@ -4,7 +4,7 @@ import { rotate, type RotateReport, type RotateResult } from '../graph/rotate.js
 import type { RotateMode } from '../rotation/plan.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readInput } from './files.js';
+import { readInput } from '../lib/files.js';
 import { GRAPH_HELP, GRAPH_OPTIONS, graphClient } from './graph.js';
 import { withPasswordHint } from './inspect.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';

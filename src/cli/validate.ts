@@ -4,7 +4,7 @@ import { readPkcs12 } from '../pkcs12/read.js';
 import { validateBundle } from '../validate/validate.js';
 import type { ValidationResult } from '../validate/types.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readInput } from './files.js';
+import { readInput } from '../lib/files.js';
 import { withPasswordHint } from './inspect.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP, resolvePassword } from './password.js';

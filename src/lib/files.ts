@@ -1,4 +1,4 @@
-/** Reading input files for commands: a missing or unreadable path is a USAGE error with its reason. */
+/** File input and output for commands and reports: missing paths are USAGE errors; writes are atomic. */
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';

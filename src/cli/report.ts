@@ -1,0 +1,77 @@
+/** pfxkit report [PATH...]: expiry report for people, scripts and monitoring, with Nagios exit codes. */
+import { PfxkitError } from '../errors.js';
+import { reportConnectors, reportFiles, nagiosExitCode } from '../report/build.js';
+import { formatReport, REPORT_FORMATS, type ReportFormat } from '../report/format.js';
+import { DEFAULT_THRESHOLDS, parseDuration } from '../rotation/policy.js';
+import { intFlag, parse, passwordOptions } from './args.js';
+import { writeFileAtomic } from '../lib/files.js';
+import { GRAPH_HELP, GRAPH_OPTIONS, graphClient } from './graph.js';
+import { print, type Io } from './io.js';
+import { resolvePassword } from './password.js';
+import { parseNow } from './validate.js';
+
+export const REPORT_HELP = `Usage: pfxkit report [PATH...] [options]
+
+Lists every certificate with its expiry: of every API connector of the tenant when no PATH is
+given, else of the files and folders named (PFX/P12 in DER or base64, PEM and DER certificates,
+PEM bundles; folders are walked for .pfx .p12 .pem .crt .cer .der .b64).
+
+Options:
+  --format table|json|csv|prometheus   (default table; json is {"generatedAt", "rows", "errors"})
+  --warn-days N            warning at or under N days left (default 28)
+  --crit-days N            critical at or under N days left (default 14)
+  --renew-before DURATION  renewAt = notAfter - DURATION (e.g. 30d, 720h, P30D); by default
+                           notAfter - lifetime/3, cert-manager's rule
+  --now ISO                judge at this moment (default: now)
+  --out FILE               write the report to FILE atomically (for node_exporter's textfile
+                           collector) instead of stdout
+  --no-exit-code           always exit 0
+  --json                   the same as --format json
+  -h, --help               show this help
+
+Password for PFX files: --password-env NAME | --password-file PATH | --password-stdin, else
+PFXKIT_PASSWORD, else none.
+
+${GRAPH_HELP}
+
+Statuses: expired, critical, warning, renew (past renewAt), ok. Exit codes (Nagios): 0 OK,
+1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (nothing could be read). A connector counts by its
+longest-lived certificate: Graph keeps expired ones listed, and a newer one takes over by itself.
+`;
+
+export async function reportCommand(args: string[], io: Io): Promise<number> {
+  const parsed = parse(args, {
+    ...passwordOptions(),
+    ...GRAPH_OPTIONS,
+    format: { type: 'string' },
+    'warn-days': { type: 'string' },
+    'crit-days': { type: 'string' },
+    'renew-before': { type: 'string' },
+    now: { type: 'string' },
+    out: { type: 'string' },
+    'no-exit-code': { type: 'boolean' },
+  });
+  const v = parsed.values;
+  if (v.help) {
+    print(io, REPORT_HELP);
+    return 0;
+  }
+  const format = (v.json ? 'json' : v.format ?? 'table') as ReportFormat;
+  if (!REPORT_FORMATS.includes(format)) throw new PfxkitError('USAGE', `--format takes ${REPORT_FORMATS.join(', ')}, not "${String(v.format)}"`);
+  const warnDays = intFlag(v['warn-days'], 'warn-days') ?? DEFAULT_THRESHOLDS.warnDays;
+  const critDays = intFlag(v['crit-days'], 'crit-days') ?? DEFAULT_THRESHOLDS.critDays;
+  if (critDays > warnDays) throw new PfxkitError('USAGE', '--crit-days must not be more than --warn-days');
+  const renewBeforeSeconds = typeof v['renew-before'] === 'string' ? parseDuration(v['renew-before']) : null;
+  const now = parseNow(v.now, io.now());
+  const thresholds = { warnDays, critDays, renewBeforeSeconds };
+  const report = parsed.positionals.length
+    ? await reportFiles(parsed.positionals, { now, thresholds, password: await resolvePassword(parsed, io) })
+    : await reportConnectors(await graphClient(parsed, io), { now, thresholds });
+  // The table lists errors itself; other formats carry them in the document, or not at all.
+  if (format !== 'table' || typeof v.out === 'string') for (const e of report.errors) io.stderr.write(`pfxkit: ${e.path ?? `connector ${e.connector}`}: ${e.code}: ${e.message}\n`);
+  const text = formatReport(report, format, { colour: format === 'table' && typeof v.out !== 'string' && io.stdout.isTTY === true && !io.env.NO_COLOR });
+  if (typeof v.out === 'string') {
+    await writeFileAtomic(v.out, text, { force: true, mode: 0o644 });
+  } else io.stdout.write(text);
+  return v['no-exit-code'] ? 0 : nagiosExitCode(report);
+}
