@@ -1,78 +1,91 @@
 /**
- * npm run demo: what pfxkit does today, through the library and the CLI, in a temporary folder:
- * mint a client certificate, validate it, re-encode an OpenSSL 3 (AES) export for B2C, and read
- * bundles from every producer. (The Graph rotation flow joins this demo when the adapter lands.)
+ * npm run demo: the main job, offline. A local Graph emulator stands in for Microsoft Graph; the
+ * pfxkit CLI mints certificates, validates them, switches a Basic-auth API connector to a client
+ * certificate, rotates it to a newer one (verified against the certificateList Graph returns),
+ * shows that a rerun writes nothing, fixes a bundle B2C refuses, and reports expiry.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PfxkitError, readPkcs12 } from 'pfxkit';
+import { promisify } from 'node:util';
+import { createConnector, GraphEmulator, GraphHttp, staticToken } from 'pfxkit';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const samples = join(root, 'test', 'fixtures', 'p12');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const work = mkdtempSync(join(tmpdir(), 'pfxkit-demo-'));
-const samplePassword = 'Str0ng-pass!'; // the sample bundles' password (test fixtures, not a secret)
-const demoPassword = 'demo-only-password';
+const run = promisify(execFile);
 
 const bold = (s: string): string => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (title: string): void => console.log(`\n${bold(`== ${title}`)}`);
-function pfxkit(args: string[], password: string): void {
-  const shown = args.map((a) => a.replace(work, '$TMP').replace(root + '/', '')).map((a) => (/[\s,]/.test(a) ? `"${a}"` : a));
+
+// The emulator behaves as B2C is reported to: it refuses AES-encrypted bundles (AADB2C90213).
+const emulator = new GraphEmulator({ rejectAes: true });
+const url = await emulator.start();
+const env = { ...process.env, PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token, PFXKIT_PASSWORD: 'demo-only-password', NO_COLOR: '1' };
+
+/** Runs the CLI as a user would (asynchronously: the emulator answers from this process). */
+async function pfxkit(...args: string[]): Promise<void> {
+  const shown = args.map((a) => a.replace(work, '$TMP')).map((a) => (/[\s,]/.test(a) ? `"${a}"` : a));
   console.log(`$ pfxkit ${shown.join(' ')}`);
   try {
-    process.stdout.write(execFileSync(process.execPath, [cli, ...args], { env: { ...process.env, PFXKIT_PASSWORD: password }, encoding: 'utf8' }));
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, encoding: 'utf8' });
+    process.stdout.write(stdout + stderr);
   } catch (err) {
-    const e = err as { status: number; stdout: string; stderr: string };
+    const e = err as { code: number; stdout: string; stderr: string };
     process.stdout.write(e.stdout + e.stderr);
-    console.log(`(exit ${e.status})`);
+    console.log(`(exit ${e.code})`);
   }
 }
 
 try {
-  step('1. Mint a client certificate for an API connector (compat profile: what B2C accepts)');
-  const pfx = join(work, 'connector.pfx');
-  pfxkit(['new', '--subject', 'CN=b2c-connector, O=Contoso', '--out', pfx, '--cert-out', join(work, 'connector.pem'), '--days', '365'], demoPassword);
+  console.log(`Graph emulator on ${url} (PFXKIT_GRAPH_URL), bearer token in PFXKIT_ACCESS_TOKEN, bundle password in PFXKIT_PASSWORD`);
 
-  step('2. Check it before upload');
-  pfxkit(['validate', pfx], demoPassword);
+  step('1. A connector set up by hand: Basic authentication');
+  const http = new GraphHttp({ baseUrl: url, token: staticToken(emulator.token) });
+  const connector = await createConnector(http, {
+    displayName: 'b2c-signup-validation',
+    targetUrl: 'https://api.contoso.com/b2c/validate',
+    authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'b2c', password: 'basic-password-to-retire' },
+  });
+  console.log(`created ${connector.displayName} (${connector.id}), authentication: ${connector.authenticationConfiguration['@odata.type']}`);
 
-  step('3. An OpenSSL 3 export is AES-encrypted: validate warns, convert fixes it');
-  const openssl3 = join(samples, 'openssl3-default.p12');
-  pfxkit(['validate', openssl3, '--now', '2027-01-01T00:00:00Z'], samplePassword);
-  pfxkit(['convert', openssl3, '--out', join(work, 'for-b2c.pfx')], samplePassword);
+  step('2. Mint a client certificate and check it before upload');
+  const current = join(work, 'current.pfx');
+  await pfxkit('new', '--subject', 'CN=b2c-connector, O=Contoso', '--out', current, '--cert-out', join(work, 'current.pem'), '--days', '180');
+  await pfxkit('validate', current);
 
-  step('4. A bundle that must not be uploaded: exit 1 and the reasons');
-  pfxkit(['validate', join(samples, 'openssl3-expired.p12'), '--now', '2027-01-01T00:00:00Z'], samplePassword);
+  step('3. Plan, then switch the connector from Basic to the certificate (PATCH), verified');
+  await pfxkit('plan', current, '--connector', connector.id);
+  await pfxkit('rotate', current, '--connector', connector.id);
 
-  step('5. The library reads bundles from every producer (thumbprint and validity as Graph shows them)');
-  for (const file of ['openssl3-default.p12', 'openssl3-legacy.p12', 'keytool-jdk17.p12', 'nss-default.p12', 'forge-3des.p12', 'openssl3-chain.p12']) {
-    const t = performance.now();
-    const bundle = await readPkcs12(readFileSync(join(samples, file)), { password: samplePassword });
-    const leaf = bundle.certificates[0]!;
-    console.log(
-      `${file.padEnd(22)} ${bundle.leaf}  notAfter ${leaf.notAfter}  ${bundle.certificates.length} cert(s)  ` +
-        `${bundle.integrity.kind}/${bundle.integrity.digest}  ${(performance.now() - t).toFixed(0)} ms`,
-    );
-  }
+  step('4. Rotate to a newer certificate (uploadClientCertificate appends; Graph activates the newest)');
+  const next = join(work, 'next.pfx');
+  await pfxkit('new', '--subject', 'CN=b2c-connector, O=Contoso', '--out', next, '--days', '365', '--key', 'ec-p256');
+  await pfxkit('rotate', next, '--connector-name', 'b2c-signup-validation', '--require-active');
 
-  step('6. Failures come with a stable code, never a stack trace');
-  for (const [file, pw] of [
-    ['broken-wrong-password.p12', 'not-the-password'],
-    ['broken-pem-certificate.pem', samplePassword],
-    ['hostile-mac-iterations.p12', samplePassword],
-  ] as const) {
-    try {
-      await readPkcs12(readFileSync(join(samples, file)), { password: pw });
-      console.log(`${file}: read (unexpected)`);
-    } catch (err) {
-      if (!(err instanceof PfxkitError)) throw err;
-      console.log(`${file.padEnd(28)} ${err.code}: ${err.message}`);
-    }
-  }
-  console.log('\nNext: npm test runs the whole fixture corpus; pfxkit --help lists the commands.');
+  step('5. Run it again: nothing to write');
+  await pfxkit('rotate', next, '--connector', connector.id);
+
+  step('6. An AES-encrypted bundle (OpenSSL 3 style) is refused; convert --profile compat fixes it');
+  const aes = join(work, 'aes.pfx');
+  await pfxkit('new', '--subject', 'CN=partner-api-client', '--out', aes, '--profile', 'modern', '--iterations', '20000');
+  const other = await createConnector(http, {
+    displayName: 'partner-api',
+    targetUrl: 'https://partner.example/api',
+    authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'p', password: 'basic-password-2' },
+  });
+  await pfxkit('rotate', aes, '--connector', other.id);
+  await pfxkit('convert', aes, '--out', join(work, 'aes-compat.pfx'));
+  await pfxkit('rotate', join(work, 'aes-compat.pfx'), '--connector', other.id);
+
+  step('7. Expiry report of every connector (Nagios exit code; also --format json|csv|prometheus)');
+  await pfxkit('report');
+  await pfxkit('report', '--format', 'prometheus', '--no-exit-code');
+
+  console.log('\nNext: npm test runs the whole suite; pfxkit --help lists the commands; pfxkit emulator runs this Graph stand-in on its own.');
 } finally {
+  await emulator.stop();
   rmSync(work, { recursive: true, force: true });
 }

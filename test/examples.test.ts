@@ -1,6 +1,6 @@
 // The examples run as a user would run them: built, as processes.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +66,29 @@ describe('examples/rotation-job against the emulator', () => {
       const bad = await exampleAsync('rotation-job', [], { ...env, CONNECTOR_IDS: 'no-such-id' });
       expect(bad.status).toBe(2);
       expect(bad.stdout).toMatch(/GRAPH_NOT_FOUND/);
+    } finally {
+      await emulator.stop();
+    }
+  });
+});
+
+describe('examples/expiry-report against the emulator', () => {
+  it('writes Prometheus text, prints a summary, exits by Nagios rules', async () => {
+    const emulator = new GraphEmulator();
+    const url = await emulator.start();
+    try {
+      const http = new GraphHttp({ baseUrl: url, token: staticToken(emulator.token) });
+      const soon = await createClientBundle({ subject: 'CN=soon', now: new Date(Date.now() - 355 * 86_400_000), days: 365, password: 'p' });
+      await createConnector(http, {
+        displayName: 'expiring',
+        targetUrl: 'https://x',
+        authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: Buffer.from(soon.pkcs12).toString('base64'), password: 'p' },
+      });
+      const out = join(mkdtempSync(join(tmpdir(), 'pfxkit-prom-')), 'pfxkit.prom');
+      const r = await exampleAsync('expiry-report', [out], { PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stdout).toMatch(/1 certificates: 1 critical/);
+      expect(readFileSync(out, 'utf8')).toContain(`thumbprint="${soon.certificate.thumbprint}"`);
     } finally {
       await emulator.stop();
     }

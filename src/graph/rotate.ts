@@ -56,6 +56,8 @@ export interface RotateReport {
   exitCode: 0 | 1 | 2;
 }
 
+const UPLOAD_WARNINGS = new Set(['ENCRYPTION_COMPAT', 'EXPIRES_SOON', 'WEAK_KEY', 'WEAK_SIGNATURE']);
+
 type ResultCode = NonNullable<RotateResult['error']>['code'];
 
 const VERDICT_CODES = new Set<ResultCode>(['REFUSED', 'VERIFY_FAILED']);
@@ -146,6 +148,9 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
   }
   if (ids.length === 0 && early.length === 0) throw new PfxkitError('USAGE', 'name at least one connector (--connector ID or --connector-name NAME)');
 
+  // Findings that bear on the upload itself travel with each result.
+  const validationWarnings = validation.findings.filter((f) => UPLOAD_WARNINGS.has(f.code)).map((f) => `${f.code}: ${f.message}`);
+
   const one = async (id: string): Promise<RotateResult> => {
     let connector: ApiConnector;
     try {
@@ -164,7 +169,7 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
       verified: false,
       active: null,
       certificateList: plan.certificateList,
-      warnings: plan.warnings,
+      warnings: [...plan.warnings, ...validationWarnings],
       error: plan.refused ? { code: 'REFUSED', message: plan.reason } : null,
     };
     if (plan.refused || options.dryRun) return result;
