@@ -243,3 +243,39 @@ export function algorithm(node: Node | undefined, what: string): { oid: string; 
   const params = items[1];
   return { oid: oid(items[0], `${what} algorithm`), params: params && !isUniversal(params, TAG.NULL) ? params : undefined };
 }
+
+/** The tag of a node: class (1 universal, 2 application, 3 context, 4 private), number, constructed. */
+export function tag(node: Node): { cls: number; num: number; constructed: boolean } {
+  return tagOf(node);
+}
+
+/** The content bytes of a primitive node (of any tag). */
+export function content(node: Node | undefined, what: string): Uint8Array {
+  if (!node) throw malformed(`${what}: missing`);
+  if (tagOf(node).constructed) return joinParts(concatOctets(node, what, 0));
+  return new Uint8Array((node as unknown as { valueBlock: { valueHexView: Uint8Array } }).valueBlock.valueHexView);
+}
+
+/** The bits of a BIT STRING (whole bytes; the unused-bits count must be 0 unless `allowUnused`). */
+export function bitString(node: Node | undefined, what: string, allowUnused = false): Uint8Array {
+  const n = expectUniversal(node, TAG.BIT_STRING, false, what);
+  const bytes = (n as unknown as { valueBlock: { valueHexView: Uint8Array; unusedBits: number } }).valueBlock;
+  if (bytes.unusedBits && !allowUnused) throw malformed(`${what}: BIT STRING with unused bits`);
+  return new Uint8Array(bytes.valueHexView);
+}
+
+/** The unsigned magnitude of an INTEGER's content (leading zero bytes removed). */
+export function unsigned(node: Node | undefined, what: string): Uint8Array {
+  const n = expectUniversal(node, TAG.INTEGER, false, what) as asn1js.Integer;
+  const b = n.valueBlock.valueHexView;
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  return new Uint8Array(b.subarray(i));
+}
+
+/** Children of any constructed node. */
+export function items(node: Node | undefined, what: string): Node[] {
+  if (!node) throw malformed(`${what}: missing`);
+  if (!tagOf(node).constructed) throw malformed(`${what}: expected a constructed value, found ${describe(node)}`);
+  return children(node);
+}

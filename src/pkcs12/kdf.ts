@@ -2,26 +2,15 @@
  * The PKCS#12 key derivation function (RFC 7292, appendix B.2) and the password encodings
  * that go with it.
  */
-import { hash } from 'node:crypto';
+import { pbkdf2 as pbkdf2Cb, pbkdf2Sync } from 'node:crypto';
 import type { HashInfo } from './oids.js';
+import { iterateHash, iterateHashSync } from './iterate.js';
 
 /** Purpose bytes of appendix B.3. */
 export const KDF_ID = { key: 1, iv: 2, mac: 3 } as const;
 
-/**
- * Derives `n` bytes from `password` (already encoded, see {@link bmpPassword}) and `salt`.
- * `iterations` must have been checked against the caller's limit before this is called.
- */
-export function pkcs12Kdf(
-  h: HashInfo,
-  password: Uint8Array,
-  salt: Uint8Array,
-  id: number,
-  iterations: number,
-  n: number,
-): Uint8Array {
-  const { u, v } = h;
-  const D = new Uint8Array(v).fill(id);
+function prepare(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number): { D: Uint8Array; I: Uint8Array } {
+  const { v } = h;
   const fill = (src: Uint8Array): Uint8Array => {
     const len = src.length === 0 ? 0 : v * Math.ceil(src.length / v);
     const out = new Uint8Array(len);
@@ -33,27 +22,65 @@ export function pkcs12Kdf(
   const I = new Uint8Array(S.length + P.length);
   I.set(S, 0);
   I.set(P, S.length);
-  const c = Math.ceil(n / u);
-  const result = new Uint8Array(c * u);
-  const DI = new Uint8Array(v + I.length);
+  return { D: new Uint8Array(v).fill(id), I };
+}
+
+/** I_j = (I_j + B + 1) mod 2^(8v) for each v-byte block of I, with B = A repeated to v bytes. */
+function nextI(h: HashInfo, I: Uint8Array, A: Uint8Array): void {
+  const { u, v } = h;
   const B = new Uint8Array(v);
-  for (let i = 0; i < c; i++) {
-    DI.set(D, 0);
-    DI.set(I, v);
-    let A: Uint8Array = hash(h.node, DI, 'buffer') as unknown as Uint8Array;
-    for (let r = 1; r < iterations; r++) A = hash(h.node, A, 'buffer') as unknown as Uint8Array;
-    result.set(A, i * u);
-    if (i === c - 1) break;
-    for (let j = 0; j < v; j++) B[j] = A[j % u]!;
-    // I_j = (I_j + B + 1) mod 2^(8v), for each v-byte block of I
-    for (let off = 0; off < I.length; off += v) {
-      let carry = 1;
-      for (let k = v - 1; k >= 0; k--) {
-        const x = I[off + k]! + B[k]! + carry;
-        I[off + k] = x & 0xff;
-        carry = x >>> 8;
-      }
+  for (let j = 0; j < v; j++) B[j] = A[j % u]!;
+  for (let off = 0; off < I.length; off += v) {
+    let carry = 1;
+    for (let k = v - 1; k >= 0; k--) {
+      const x = I[off + k]! + B[k]! + carry;
+      I[off + k] = x & 0xff;
+      carry = x >>> 8;
     }
+  }
+}
+
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+};
+
+/**
+ * Derives `n` bytes from `password` (already encoded, see {@link bmpPassword}) and `salt`.
+ * `iterations` must have been checked against the caller's limit before this is called.
+ * `pause` is awaited between slices of a long derivation, so the event loop keeps running.
+ */
+export async function pkcs12Kdf(
+  h: HashInfo,
+  password: Uint8Array,
+  salt: Uint8Array,
+  id: number,
+  iterations: number,
+  n: number,
+  pause?: () => Promise<void>,
+): Promise<Uint8Array> {
+  const { D, I } = prepare(h, password, salt, id);
+  const c = Math.ceil(n / h.u);
+  const result = new Uint8Array(c * h.u);
+  for (let i = 0; i < c; i++) {
+    const A = await iterateHash(h.node, concat(D, I), iterations, pause);
+    result.set(A, i * h.u);
+    if (i < c - 1) nextI(h, I, A);
+  }
+  return result.subarray(0, n);
+}
+
+/** The same, synchronously (the writer's derivations). */
+export function pkcs12KdfSync(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number, iterations: number, n: number): Uint8Array {
+  const { D, I } = prepare(h, password, salt, id);
+  const c = Math.ceil(n / h.u);
+  const result = new Uint8Array(c * h.u);
+  for (let i = 0; i < c; i++) {
+    const A = iterateHashSync(h.node, concat(D, I), iterations);
+    result.set(A, i * h.u);
+    if (i < c - 1) nextI(h, I, A);
   }
   return result.subarray(0, n);
 }
@@ -88,4 +115,15 @@ export function legacyOpensslPassword(password: string): Uint8Array {
 /** The PBKDF2 / PBMAC1 password form: UTF-8 bytes, no terminator. */
 export function utf8Password(password: string | undefined): Uint8Array {
   return password === undefined ? new Uint8Array(0) : new TextEncoder().encode(password);
+}
+
+/** From this many iterations on, PBKDF2 runs on libuv's thread pool instead of the event loop. */
+export const ASYNC_PBKDF2_FROM = 20_000;
+
+/** PBKDF2 (native): synchronous for small counts, on the thread pool for large ones. */
+export function pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number, digest: string): Promise<Uint8Array> {
+  if (iterations < ASYNC_PBKDF2_FROM) return Promise.resolve(new Uint8Array(pbkdf2Sync(password, salt, iterations, keyLength, digest)));
+  return new Promise((resolve, reject) => {
+    pbkdf2Cb(password, salt, iterations, keyLength, digest, (err, key) => (err ? reject(err) : resolve(new Uint8Array(key))));
+  });
 }

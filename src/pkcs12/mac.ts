@@ -2,10 +2,10 @@
  * PKCS#12 integrity: the classic HMAC with a key from the RFC 7292 appendix B KDF (any SHA-1/SHA-2
  * digest), and PBMAC1 (RFC 9579: PBKDF2 key, HMAC, UTF-8 password).
  */
-import { createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PfxkitError } from '../errors.js';
 import * as der from '../lib/der.js';
-import { KDF_ID, pkcs12Kdf } from './kdf.js';
+import { KDF_ID, pbkdf2, pkcs12Kdf } from './kdf.js';
 import type { Limits } from './limits.js';
 import { DIGESTS, HMACS, OID, nameOid, type HashInfo } from './oids.js';
 import { iterationCount, parsePbkdf2, type PasswordForm, type Pbkdf2Params } from './pbe.js';
@@ -17,7 +17,7 @@ export interface MacCheck {
   readonly iterations: number;
   readonly passwordForm: PasswordForm;
   /** True when the MAC computed with this encoded password matches. */
-  verify(password: Uint8Array, content: Uint8Array): boolean;
+  verify(password: Uint8Array, content: Uint8Array, pause?: () => Promise<void>): Promise<boolean>;
 }
 
 /** Shortest PBMAC1 key accepted: a forged file can declare a 1-byte key and brute-force it. */
@@ -59,8 +59,8 @@ export function parseMacData(node: der.Node, limits: Limits): MacCheck {
     digest: h.label,
     iterations,
     passwordForm: 'bmp',
-    verify(password, content) {
-      const key = pkcs12Kdf(h, password, salt, KDF_ID.mac, iterations, h.u);
+    async verify(password, content, pause) {
+      const key = await pkcs12Kdf(h, password, salt, KDF_ID.mac, iterations, h.u, pause);
       return timingSafeEqual(createHmac(h.node, key).update(content).digest(), expected);
     },
   };
@@ -78,8 +78,8 @@ function pbmac1(kdf: Pbkdf2Params, keyLength: number, hmac: HashInfo, expected: 
     digest: hmac.label,
     iterations: kdf.iterations,
     passwordForm: 'utf8',
-    verify(password, content) {
-      const key = pbkdf2Sync(password, kdf.salt, kdf.iterations, keyLength, kdf.prf.node);
+    async verify(password, content) {
+      const key = await pbkdf2(password, kdf.salt, kdf.iterations, keyLength, kdf.prf.node);
       return timingSafeEqual(createHmac(hmac.node, key).update(content).digest(), expected);
     },
   };

@@ -7,10 +7,10 @@
  * count that is refused. Decryption returns `null` for a wrong key (bad padding); the caller
  * decides what a wrong key means.
  */
-import { createDecipheriv, createHash, pbkdf2Sync } from 'node:crypto';
+import { createDecipheriv, createHash } from 'node:crypto';
 import { PfxkitError } from '../errors.js';
 import * as der from '../lib/der.js';
-import { KDF_ID, pkcs12Kdf } from './kdf.js';
+import { KDF_ID, pbkdf2, pkcs12Kdf } from './kdf.js';
 import { DIGESTS, HMACS, OID, nameOid, type HashInfo } from './oids.js';
 import { rc2CbcDecrypt, rc4 } from './rc2.js';
 import type { Limits } from './limits.js';
@@ -27,8 +27,11 @@ export interface PbeScheme {
   readonly family: 'pkcs12-pbe' | 'pbes2' | 'pbes1';
   readonly iterations: number;
   readonly passwordForm: PasswordForm;
-  /** Decrypts with an encoded password; `null` when the padding shows the key was wrong. */
-  decrypt(password: Uint8Array, data: Uint8Array): Uint8Array | null;
+  /**
+   * Decrypts with an encoded password; `null` when the padding shows the key was wrong. `pause`
+   * is awaited between slices of a long key derivation.
+   */
+  decrypt(password: Uint8Array, data: Uint8Array, pause?: () => Promise<void>): Promise<Uint8Array | null>;
 }
 
 const sha1 = DIGESTS[OID.sha1]!;
@@ -212,9 +215,9 @@ export function parsePbe(node: der.Node | undefined, what: string, limits: Limit
       family: 'pkcs12-pbe',
       iterations,
       passwordForm: 'bmp',
-      decrypt(password, data) {
-        const key = pkcs12Kdf(sha1, password, salt, KDF_ID.key, iterations, spec.keyLen);
-        const iv = spec.ivLen ? pkcs12Kdf(sha1, password, salt, KDF_ID.iv, iterations, spec.ivLen) : new Uint8Array(0);
+      async decrypt(password, data, pause) {
+        const key = await pkcs12Kdf(sha1, password, salt, KDF_ID.key, iterations, spec.keyLen, pause);
+        const iv = spec.ivLen ? await pkcs12Kdf(sha1, password, salt, KDF_ID.iv, iterations, spec.ivLen, pause) : new Uint8Array(0);
         return decryptWith(spec, key, iv, data);
       },
     };
@@ -234,8 +237,8 @@ export function parsePbe(node: der.Node | undefined, what: string, limits: Limit
       family: 'pbes2',
       iterations: kdf.iterations,
       passwordForm: 'utf8',
-      decrypt(password, data) {
-        const key = pbkdf2Sync(password, kdf.salt, kdf.iterations, spec.keyLen, kdf.prf.node);
+      async decrypt(password, data) {
+        const key = await pbkdf2(password, kdf.salt, kdf.iterations, spec.keyLen, kdf.prf.node);
         return decryptWith(spec, key, iv, data);
       },
     };
@@ -253,7 +256,7 @@ export function parsePbe(node: der.Node | undefined, what: string, limits: Limit
       family: 'pbes1',
       iterations,
       passwordForm: 'utf8',
-      decrypt(password, data) {
+      async decrypt(password, data) {
         // PBKDF1: T = H^c(P || S); key = T[0..8), IV = T[8..16)
         let t: Uint8Array = createHash(p1.hash).update(password).update(salt).digest();
         for (let i = 1; i < iterations; i++) t = createHash(p1.hash).update(t).digest();

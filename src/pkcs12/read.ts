@@ -6,10 +6,11 @@
  * encoding is right; then encrypted safes and shrouded keys are decrypted, each inner count again
  * checked before its derivation; finally keys are matched to certificates by public key.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { PfxkitError } from '../errors.js';
 import * as der from '../lib/der.js';
-import { keyFacts, parseCertificate, type ParsedCertificate } from '../cert/facts.js';
+import { parseCertificate, type ParsedCertificate } from '../cert/facts.js';
+import { derivedPublicId, pkcs8Facts } from '../cert/keys.js';
 import { orderCertificates } from '../cert/chain.js';
 import type { EncryptedPart, Integrity, Pkcs12Bundle, PrivateKeyEntry } from './bundle.js';
 import { toDer } from './input.js';
@@ -208,8 +209,7 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
   if (mac) {
     for (const candidate of passwordCandidates(password, mac.passwordForm)) {
       work.spend(mac.iterations);
-      await yieldToLoop();
-      if (mac.verify(candidate, content)) {
+      if (await mac.verify(candidate, content, yieldToLoop)) {
         macPassword = candidate;
         break;
       }
@@ -226,8 +226,7 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
     }
     for (const candidate of list) {
       work.spend(scheme.iterations);
-      await yieldToLoop();
-      const plain = scheme.decrypt(candidate, ciphertext);
+      const plain = await scheme.decrypt(candidate, ciphertext, yieldToLoop);
       if (plain && accept(plain)) return plain;
     }
     throw new PfxkitError(
@@ -268,10 +267,11 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
   });
   const keys = collected.keys.map((k, i) => loadKey(k, i));
   for (const key of keys) {
+    // Public keys decide; only a key that cannot be compared at all falls back to localKeyId.
     const match =
-      certs.find((c) => key.publicKey && c.parsed.publicKey && key.publicKey.equals(c.parsed.publicKey)) ??
-      // Only when a key cannot be compared at all does localKeyId decide.
-      (key.publicKey === null ? certs.find((c) => c.parsed.publicKey === null && c.bag.localKeyId !== null && c.bag.localKeyId === key.entry.localKeyId) : undefined);
+      key.publicId !== null
+        ? certs.find((c) => c.parsed.publicKeyId === key.publicId)
+        : certs.find((c) => c.bag.localKeyId !== null && c.bag.localKeyId === key.entry.localKeyId);
     if (match) {
       key.entry.certificate = match.parsed.info.thumbprint;
       match.parsed.info.hasPrivateKey = true;
@@ -306,28 +306,37 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
   return bundle as Pkcs12Bundle;
 }
 
-function loadKey(k: KeyBagEntry, index: number): { entry: PrivateKeyEntry; publicKey: KeyObject | null } {
+function loadKey(k: KeyBagEntry, index: number): { entry: PrivateKeyEntry; publicId: string | null } {
   const pkcs8 = k.pkcs8!;
-  let key: KeyObject | null = null;
-  let publicKey: KeyObject | null = null;
-  let facts: { keyAlgorithm: string; keySize: number | null };
+  let facts;
   try {
-    key = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
-    publicKey = createPublicKey(key);
-    facts = keyFacts(key);
-  } catch {
-    // A key Node cannot load (an algorithm it lacks): keep its algorithm OID.
-    let oid = 'unknown';
-    try {
-      const info = der.seq(der.decode(pkcs8, `private key ${index + 1}`).node, 'PrivateKeyInfo', 3);
-      oid = der.algorithm(info[1], 'PrivateKeyInfo algorithm').oid;
-    } catch (err) {
-      throw new PfxkitError('MALFORMED', `private key ${index + 1}: not a valid PKCS#8 PrivateKeyInfo`, { cause: err });
-    }
-    facts = { keyAlgorithm: oid, keySize: null };
+    facts = pkcs8Facts(pkcs8);
+  } catch (err) {
+    throw new PfxkitError('MALFORMED', `private key ${index + 1}: not a valid PKCS#8 PrivateKeyInfo`, { cause: err });
   }
-  return {
-    entry: { ...facts, certificate: null, friendlyName: k.friendlyName, localKeyId: k.localKeyId, key },
-    publicKey,
-  };
+  // The key's public half, from the DER when it carries it, else derived by OpenSSL.
+  const publicId = facts.id ?? derivedPublicId(pkcs8);
+  let loaded: KeyObject | null | undefined;
+  const entry = {
+    keyAlgorithm: facts.keyAlgorithm,
+    keySize: facts.keySize,
+    certificate: null,
+    friendlyName: k.friendlyName,
+    localKeyId: k.localKeyId,
+  } as PrivateKeyEntry;
+  // The KeyObject is made on first use: most reads never need one, and loading costs more than the rest.
+  Object.defineProperty(entry, 'key', {
+    enumerable: true,
+    get(): KeyObject | null {
+      if (loaded === undefined) {
+        try {
+          loaded = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+        } catch {
+          loaded = null;
+        }
+      }
+      return loaded;
+    },
+  });
+  return { entry, publicId };
 }

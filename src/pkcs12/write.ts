@@ -16,7 +16,7 @@ import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, type K
 import { PfxkitError } from '../errors.js';
 import * as w from '../lib/derw.js';
 import type { Pkcs12Bundle } from './bundle.js';
-import { KDF_ID, bmpPassword, pkcs12Kdf, utf8Password } from './kdf.js';
+import { KDF_ID, bmpPassword, pkcs12KdfSync as pkcs12Kdf, utf8Password } from './kdf.js';
 import { DIGESTS, OID } from './oids.js';
 
 export type WriteProfile = 'modern' | 'compat';

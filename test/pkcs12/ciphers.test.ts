@@ -1,7 +1,9 @@
 import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
 import { DIGESTS, OID } from '../../src/pkcs12/oids.js';
-import { bmpPassword, legacyOpensslPassword, pkcs12Kdf } from '../../src/pkcs12/kdf.js';
+import { bmpPassword, legacyOpensslPassword, pkcs12Kdf, pkcs12KdfSync } from '../../src/pkcs12/kdf.js';
+import { iterateHash, iterateHashSync, SLICE } from '../../src/pkcs12/iterate.js';
+import { hash, randomBytes } from 'node:crypto';
 import { RC2_PITABLE, rc2CbcDecrypt, rc2CbcEncrypt, rc2DecryptBlock, rc2EncryptBlock, rc2ExpandKey, rc4 } from '../../src/pkcs12/rc2.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -69,21 +71,46 @@ describe('PKCS#12 KDF (RFC 7292 appendix B) against node-forge', () => {
     { password: '', salt: '0102030405060708', id: 3, iter: 2048, n: 20 },
     { password: 'a fairly long password that spans more than one 64-byte block of the KDF', salt: 'ff'.repeat(20), id: 1, iter: 3, n: 64 },
   ];
-  it.each(cases)('"$password", id $id, $iter iterations, $n bytes', ({ password, salt, id, iter, n }) => {
-    const ours = pkcs12Kdf(DIGESTS[OID.sha1]!, bmpPassword(password), hex(salt), id, iter, n);
+  it.each(cases)('"$password", id $id, $iter iterations, $n bytes', async ({ password, salt, id, iter, n }) => {
+    const ours = await pkcs12Kdf(DIGESTS[OID.sha1]!, bmpPassword(password), hex(salt), id, iter, n);
+    expect(toHex(pkcs12KdfSync(DIGESTS[OID.sha1]!, bmpPassword(password), hex(salt), id, iter, n))).toBe(toHex(ours));
     const theirs = forge.pkcs12.generateKey(password, forge.util.createBuffer(Buffer.from(salt, 'hex').toString('binary')), id, iter, n);
     expect(toHex(ours)).toBe(Buffer.from(theirs.getBytes(), 'binary').toString('hex'));
   });
 
-  it('SHA-256 and SHA-512 (block sizes 64 and 128) against node-forge', () => {
+  it('SHA-256 and SHA-512 (block sizes 64 and 128) against node-forge', async () => {
     for (const [oid, md] of [
       [OID.sha256, forge.md.sha256.create()],
       [OID.sha512, forge.md.sha512.create()],
     ] as const) {
-      const ours = pkcs12Kdf(DIGESTS[oid]!, bmpPassword('pw'), hex('0011223344556677'), 3, 5, DIGESTS[oid]!.u);
+      const ours = await pkcs12Kdf(DIGESTS[oid]!, bmpPassword('pw'), hex('0011223344556677'), 3, 5, DIGESTS[oid]!.u);
       const theirs = forge.pkcs12.generateKey('pw', forge.util.createBuffer(Buffer.from('0011223344556677', 'hex').toString('binary')), 3, 5, DIGESTS[oid]!.u, md);
       expect(toHex(ours)).toBe(Buffer.from(theirs.getBytes(), 'binary').toString('hex'));
     }
+  });
+});
+
+describe('the iterated hash (our SHA-1/SHA-224/SHA-256 compression) against node:crypto', () => {
+  const reference = (alg: string, first: Uint8Array, n: number): string => {
+    let a = hash(alg, first, 'buffer') as unknown as Uint8Array;
+    for (let i = 1; i < n; i++) a = hash(alg, a, 'buffer') as unknown as Uint8Array;
+    return toHex(a);
+  };
+  it.each(['sha1', 'sha224', 'sha256', 'sha384', 'sha512'])('%s over 1, 2, 3, 64 and 1000 iterations', async (alg) => {
+    for (const n of [1, 2, 3, 64, 1000]) {
+      const first = randomBytes(1 + n % 200);
+      expect(toHex(iterateHashSync(alg, first, n))).toBe(reference(alg, first, n));
+      expect(toHex(await iterateHash(alg, first, n, async () => undefined))).toBe(reference(alg, first, n));
+    }
+  });
+  it('yields between slices of a long derivation', async () => {
+    let pauses = 0;
+    const first = randomBytes(20);
+    const out = await iterateHash('sha256', first, SLICE * 2 + 5, async () => {
+      pauses++;
+    });
+    expect(pauses).toBe(2);
+    expect(toHex(out)).toBe(toHex(iterateHashSync('sha256', first, SLICE * 2 + 5)));
   });
 });
 

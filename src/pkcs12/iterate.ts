@@ -1,0 +1,180 @@
+/**
+ * H^r for the PKCS#12 KDF (RFC 7292 appendix B.2, step 6): A = H(D || I), then A = H(A) r−1 times.
+ *
+ * The repeated step hashes a digest-sized input, one block with fixed padding, tens of thousands
+ * of times (600,000 for NSS). A call into Node's crypto per step costs about a microsecond, nearly
+ * all of it call overhead, so SHA-1, SHA-224 and SHA-256 run that loop here, as one compression
+ * function over reused Int32 state. Longer digests (SHA-384/512 families) keep node:crypto.
+ * The loop is sliced so that a caller can yield to the event loop between slices.
+ */
+import { hash } from 'node:crypto';
+
+const K256 = Int32Array.from([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+  0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+const IV256 = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+const IV224 = Int32Array.from([0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4]);
+const IV1 = Int32Array.from([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
+
+/** `state` (n words) ← SHA-1 of the 20 bytes it holds, `count` times. */
+function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
+  for (let it = 0; it < count; it++) {
+    for (let i = 0; i < 5; i++) W[i] = state[i]!;
+    W[5] = 0x80000000 | 0;
+    for (let i = 6; i < 15; i++) W[i] = 0;
+    W[15] = 160;
+    for (let i = 16; i < 80; i++) {
+      const x = W[i - 3]! ^ W[i - 8]! ^ W[i - 14]! ^ W[i - 16]!;
+      W[i] = (x << 1) | (x >>> 31);
+    }
+    let a = IV1[0]!, b = IV1[1]!, c = IV1[2]!, d = IV1[3]!, e = IV1[4]!;
+    // Four loops of twenty rounds: no branch inside a round.
+    for (let i = 0; i < 20; i++) {
+      const t = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + W[i]!) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = t;
+    }
+    for (let i = 20; i < 40; i++) {
+      const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + W[i]!) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = t;
+    }
+    for (let i = 40; i < 60; i++) {
+      const t = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + W[i]!) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = t;
+    }
+    for (let i = 60; i < 80; i++) {
+      const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + W[i]!) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = t;
+    }
+    state[0] = (IV1[0]! + a) | 0;
+    state[1] = (IV1[1]! + b) | 0;
+    state[2] = (IV1[2]! + c) | 0;
+    state[3] = (IV1[3]! + d) | 0;
+    state[4] = (IV1[4]! + e) | 0;
+  }
+}
+
+/** `state` ← SHA-256 (or SHA-224 with its IV and 7 words) of the digest it holds, `count` times. */
+function sha2Loop(state: Int32Array, count: number, W: Int32Array, iv: Int32Array, words: 7 | 8): void {
+  const bits = words * 32;
+  for (let it = 0; it < count; it++) {
+    for (let i = 0; i < words; i++) W[i] = state[i]!;
+    W[words] = 0x80000000 | 0;
+    for (let i = words + 1; i < 15; i++) W[i] = 0;
+    W[15] = bits;
+    for (let i = 16; i < 64; i++) {
+      const w15 = W[i - 15]!, w2 = W[i - 2]!;
+      const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+      const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+      W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
+    }
+    let a = iv[0]!, b = iv[1]!, c = iv[2]!, d = iv[3]!, e = iv[4]!, f = iv[5]!, g = iv[6]!, h = iv[7]!;
+    for (let i = 0; i < 64; i++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const ch = (e & f) ^ (~e & g);
+      const t1 = (h + S1 + ch + K256[i]! + W[i]!) | 0;
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const maj = (a & b) ^ (a & c) ^ (b & c);
+      const t2 = (S0 + maj) | 0;
+      h = g;
+      g = f;
+      f = e;
+      e = (d + t1) | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
+    }
+    state[0] = (iv[0]! + a) | 0;
+    state[1] = (iv[1]! + b) | 0;
+    state[2] = (iv[2]! + c) | 0;
+    state[3] = (iv[3]! + d) | 0;
+    state[4] = (iv[4]! + e) | 0;
+    state[5] = (iv[5]! + f) | 0;
+    state[6] = (iv[6]! + g) | 0;
+    state[7] = (iv[7]! + h) | 0;
+  }
+}
+
+const toWords = (b: Uint8Array, n: number): Int32Array => {
+  const w = new Int32Array(8);
+  for (let i = 0; i < n; i++) w[i] = (b[4 * i]! << 24) | (b[4 * i + 1]! << 16) | (b[4 * i + 2]! << 8) | b[4 * i + 3]!;
+  return w;
+};
+const toBytes = (w: Int32Array, n: number): Uint8Array => {
+  const out = new Uint8Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    out[4 * i] = w[i]! >>> 24;
+    out[4 * i + 1] = (w[i]! >>> 16) & 0xff;
+    out[4 * i + 2] = (w[i]! >>> 8) & 0xff;
+    out[4 * i + 3] = w[i]! & 0xff;
+  }
+  return out;
+};
+
+/** Iterations per slice between yields, when a yield is asked for. */
+export const SLICE = 50_000;
+
+/**
+ * H^iterations(first): the first hash over `first` (any length), then iterations−1 more over the
+ * digest. `pause` is awaited between slices of SLICE iterations (to let the event loop run).
+ */
+export async function iterateHash(alg: string, first: Uint8Array, iterations: number, pause?: () => Promise<void>): Promise<Uint8Array> {
+  let a = new Uint8Array(hash(alg, first, 'buffer') as unknown as Buffer);
+  let left = iterations - 1;
+  const js = alg === 'sha1' ? 5 : alg === 'sha256' ? 8 : alg === 'sha224' ? 7 : 0;
+  if (js) {
+    const state = toWords(a, js);
+    const W = new Int32Array(js === 5 ? 80 : 64);
+    while (left > 0) {
+      const n = pause ? Math.min(left, SLICE) : left;
+      if (js === 5) sha1Loop(state, n, W);
+      else sha2Loop(state, n, W, js === 8 ? IV256 : IV224, js as 7 | 8);
+      left -= n;
+      if (left > 0 && pause) await pause();
+    }
+    return toBytes(state, js);
+  }
+  while (left > 0) {
+    const n = pause ? Math.min(left, SLICE) : left;
+    for (let r = 0; r < n; r++) a = new Uint8Array(hash(alg, a, 'buffer') as unknown as Buffer);
+    left -= n;
+    if (left > 0 && pause) await pause();
+  }
+  return a;
+}
+
+/** The same without yielding, for the writer. */
+export function iterateHashSync(alg: string, first: Uint8Array, iterations: number): Uint8Array {
+  let a = new Uint8Array(hash(alg, first, 'buffer') as unknown as Buffer);
+  const js = alg === 'sha1' ? 5 : alg === 'sha256' ? 8 : alg === 'sha224' ? 7 : 0;
+  if (js && iterations > 1) {
+    const state = toWords(a, js);
+    const W = new Int32Array(js === 5 ? 80 : 64);
+    if (js === 5) sha1Loop(state, iterations - 1, W);
+    else sha2Loop(state, iterations - 1, W, js === 8 ? IV256 : IV224, js as 7 | 8);
+    return toBytes(state, js);
+  }
+  for (let r = 1; r < iterations; r++) a = new Uint8Array(hash(alg, a, 'buffer') as unknown as Buffer);
+  return a;
+}
