@@ -1,16 +1,30 @@
 /**
- * A thin, typed reading layer over asn1js's BER decoder. Every structural surprise becomes a
- * `MALFORMED` PfxkitError naming what was expected, so the PKCS#12 walker never sees an
- * untyped node or a raw exception. BER forms that real producers write are accepted:
- * indefinite lengths (NSS, Java) and constructed OCTET STRINGs (NSS).
+ * A small BER reader for the structures PKCS#12 and X.509 use, with every structural surprise a
+ * `MALFORMED` PfxkitError that says what was expected. BER forms that real producers write are
+ * accepted: indefinite lengths (NSS, Java) and constructed OCTET STRINGs (NSS).
+ *
+ * Why not asn1js here: a profile of a read showed asn1js's generic block objects (type checks,
+ * allocations, garbage collection) costing more than all the cryptography of a typical bundle. A
+ * node here is four numbers over the input; limits on depth, node count and lengths keep hostile
+ * input cheap. (asn1js still builds what the writer emits.)
  */
-import * as asn1js from 'asn1js';
 import { PfxkitError } from '../errors.js';
 
-export type Node = asn1js.AsnType;
-
-const UNIVERSAL = 1;
-const CONTEXT = 3;
+export interface Node {
+  /** 1 universal, 2 application, 3 context-specific, 4 private. */
+  readonly cls: number;
+  readonly num: number;
+  readonly constructed: boolean;
+  /** The input the node was read from. */
+  readonly bytes: Uint8Array;
+  /** Offset of the identifier octet. */
+  readonly start: number;
+  /** Content [contentStart, contentEnd); `end` is past the whole element (after an EOC if indefinite). */
+  readonly contentStart: number;
+  readonly contentEnd: number;
+  readonly end: number;
+  readonly children: readonly Node[];
+}
 
 export const TAG = {
   INTEGER: 2,
@@ -24,122 +38,181 @@ export const TAG = {
   BMP_STRING: 30,
 } as const;
 
-/** Decoding limits: a PKCS#12 file nests a dozen levels deep at most. */
+const UNIVERSAL = 1;
+const CONTEXT = 3;
 const MAX_DEPTH = 64;
+const MAX_NODES = 200_000;
 
 function malformed(message: string, cause?: unknown): PfxkitError {
   return new PfxkitError('MALFORMED', message, cause === undefined ? undefined : { cause });
 }
 
+class Reader {
+  nodes = 0;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly what: string,
+  ) {}
+
+  fail(reason: string): never {
+    throw malformed(`${this.what}: not valid DER/BER (${reason})`);
+  }
+
+  /** Reads one element at `pos` that must end by `limit`. */
+  read(pos: number, limit: number, depth: number): Node {
+    const b = this.bytes;
+    if (++this.nodes > MAX_NODES) this.fail('too many elements');
+    if (depth > MAX_DEPTH) this.fail('nested too deeply');
+    if (pos >= limit) this.fail('end of input inside an element');
+    const start = pos;
+    const id = b[pos++]!;
+    const cls = (id >> 6) + 1;
+    const constructed = (id & 0x20) !== 0;
+    let num = id & 0x1f;
+    if (num === 0x1f) {
+      num = 0;
+      for (let i = 0; ; i++) {
+        if (pos >= limit) this.fail('end of input in a tag');
+        if (i >= 4) this.fail('tag number too large');
+        const x = b[pos++]!;
+        num = num * 128 + (x & 0x7f);
+        if (!(x & 0x80)) break;
+      }
+    }
+    if (pos >= limit) this.fail('end of input before a length');
+    const first = b[pos++]!;
+    let length = -1;
+    if (first < 0x80) length = first;
+    else if (first !== 0x80) {
+      const n = first & 0x7f;
+      if (n > 4) this.fail('length too large');
+      if (pos + n > limit) this.fail('end of input in a length');
+      length = 0;
+      for (let i = 0; i < n; i++) length = length * 256 + b[pos++]!;
+    }
+    const contentStart = pos;
+    if (length >= 0) {
+      const contentEnd = contentStart + length;
+      if (contentEnd > limit) this.fail('a length runs past the end of the input');
+      const children: Node[] = [];
+      if (constructed) {
+        let p = contentStart;
+        while (p < contentEnd) {
+          const child = this.read(p, contentEnd, depth + 1);
+          children.push(child);
+          p = child.end;
+        }
+      } else if (cls === UNIVERSAL && (num === TAG.SEQUENCE || num === TAG.SET)) {
+        this.fail('a SEQUENCE or SET encoded as primitive');
+      }
+      return { cls, num, constructed, bytes: b, start, contentStart, contentEnd, end: contentEnd, children };
+    }
+    // Indefinite length: constructed only, children until an end-of-contents (00 00).
+    if (!constructed) this.fail('indefinite length on a primitive element');
+    const children: Node[] = [];
+    let p = contentStart;
+    for (;;) {
+      if (p + 2 > limit) this.fail('end of input before an end-of-contents');
+      if (b[p] === 0 && b[p + 1] === 0) break;
+      const child = this.read(p, limit, depth + 1);
+      children.push(child);
+      p = child.end;
+    }
+    return { cls, num, constructed, bytes: b, start, contentStart, contentEnd: p, end: p + 2, children };
+  }
+}
+
 /**
- * Decodes one BER element that must fill `bytes` (trailing bytes are refused, except for the
- * outermost PFX where `allowTrailing` lets the caller decide).
+ * Decodes one BER element that must fill `bytes` (trailing bytes are refused, unless
+ * `allowTrailing`, when the caller decides what to do with them).
  */
 export function decode(bytes: Uint8Array, what: string, allowTrailing = false): { node: Node; end: number } {
   if (bytes.length === 0) throw malformed(`${what}: empty input`);
-  let result: ReturnType<typeof asn1js.fromBER>;
-  try {
-    result = asn1js.fromBER(bytes, { maxDepth: MAX_DEPTH, parseEmbedded: false });
-  } catch (err) {
-    throw malformed(`${what}: not valid DER/BER`, err);
+  const node = new Reader(bytes, what).read(0, bytes.length, 0);
+  if (!allowTrailing && node.end !== bytes.length) {
+    throw malformed(`${what}: ${bytes.length - node.end} unexpected bytes after the encoded value`);
   }
-  if (result.offset === -1) {
-    const detail = (result.result as { error?: string }).error;
-    throw malformed(`${what}: not valid DER/BER${detail ? ` (${detail.replace(/\.$/, '')})` : ''}`);
-  }
-  if (!allowTrailing && result.offset !== bytes.length) {
-    throw malformed(`${what}: ${bytes.length - result.offset} unexpected bytes after the encoded value`);
-  }
-  checkNoErrors(result.result, what);
-  return { node: result.result, end: result.offset };
+  return { node, end: node.end };
 }
 
-/** asn1js records some decoding problems as `error` strings on inner blocks instead of failing. */
-function checkNoErrors(node: Node, what: string, depth = 0): void {
-  const n = node as unknown as {
-    error?: string;
-    idBlock?: { error?: string };
-    lenBlock?: { error?: string };
-    valueBlock?: { error?: string; value?: unknown };
-  };
-  const err = n.error || n.idBlock?.error || n.lenBlock?.error || n.valueBlock?.error;
-  if (err) throw malformed(`${what}: not valid DER/BER (${err.replace(/\.$/, '')})`);
-  const children = n.valueBlock?.value;
-  if (Array.isArray(children) && depth < MAX_DEPTH) {
-    for (const c of children) checkNoErrors(c as Node, what, depth + 1);
-  }
-}
-
-function tagOf(node: Node): { cls: number; num: number; constructed: boolean } {
-  const id = (node as unknown as { idBlock: { tagClass: number; tagNumber: number; isConstructed: boolean } }).idBlock;
-  return { cls: id.tagClass, num: id.tagNumber, constructed: id.isConstructed };
-}
-
-function children(node: Node): Node[] {
-  const v = (node as unknown as { valueBlock: { value?: unknown } }).valueBlock.value;
-  return Array.isArray(v) ? (v as Node[]).filter((c) => !(c instanceof asn1js.EndOfContent)) : [];
-}
+const NAMES: Record<number, string> = {
+  1: 'BOOLEAN', 2: 'INTEGER', 3: 'BIT STRING', 4: 'OCTET STRING', 5: 'NULL', 6: 'OBJECT IDENTIFIER',
+  12: 'UTF8String', 16: 'SEQUENCE', 17: 'SET', 19: 'PrintableString', 22: 'IA5String', 23: 'UTCTime',
+  24: 'GeneralizedTime', 30: 'BMPString',
+};
 
 function describe(node: Node): string {
-  const t = tagOf(node);
-  if (t.cls === UNIVERSAL) {
-    const names: Record<number, string> = {
-      1: 'BOOLEAN', 2: 'INTEGER', 3: 'BIT STRING', 4: 'OCTET STRING', 5: 'NULL', 6: 'OBJECT IDENTIFIER',
-      12: 'UTF8String', 16: 'SEQUENCE', 17: 'SET', 19: 'PrintableString', 22: 'IA5String', 30: 'BMPString',
-    };
-    return names[t.num] ?? `universal tag ${t.num}`;
-  }
-  return `${t.cls === CONTEXT ? 'context' : t.cls === 2 ? 'application' : 'private'} tag [${t.num}]`;
+  if (node.cls === UNIVERSAL) return NAMES[node.num] ?? `universal tag ${node.num}`;
+  return `${node.cls === CONTEXT ? 'context' : node.cls === 2 ? 'application' : 'private'} tag [${node.num}]`;
 }
 
 function expectUniversal(node: Node | undefined, num: number, constructed: boolean | null, what: string): Node {
   if (!node) throw malformed(`${what}: missing`);
-  const t = tagOf(node);
-  if (t.cls !== UNIVERSAL || t.num !== num || (constructed !== null && t.constructed !== constructed)) {
-    const want = Object.entries(TAG).find(([, v]) => v === num)?.[0].replace('_', ' ') ?? `tag ${num}`;
-    throw malformed(`${what}: expected ${want}, found ${describe(node)}`);
+  if (node.cls !== UNIVERSAL || node.num !== num || (constructed !== null && node.constructed !== constructed)) {
+    throw malformed(`${what}: expected ${NAMES[num] ?? `tag ${num}`}, found ${describe(node)}`);
   }
   return node;
 }
 
 /** The elements of a SEQUENCE. */
 export function seq(node: Node | undefined, what: string, min = 0): Node[] {
-  const items = children(expectUniversal(node, TAG.SEQUENCE, true, what));
+  const items = expectUniversal(node, TAG.SEQUENCE, true, what).children as Node[];
   if (items.length < min) throw malformed(`${what}: expected at least ${min} elements, found ${items.length}`);
   return items;
 }
 
 /** The elements of a SET. */
 export function set(node: Node | undefined, what: string): Node[] {
-  return children(expectUniversal(node, TAG.SET, true, what));
+  return expectUniversal(node, TAG.SET, true, what).children as Node[];
 }
 
 /** The dotted form of an OBJECT IDENTIFIER. */
 export function oid(node: Node | undefined, what: string): string {
-  const n = expectUniversal(node, TAG.OID, false, what) as asn1js.ObjectIdentifier;
-  const s = n.valueBlock.toString();
-  if (!/^\d+(\.\d+)+$/.test(s)) throw malformed(`${what}: invalid OBJECT IDENTIFIER`);
-  return s;
+  const n = expectUniversal(node, TAG.OID, false, what);
+  const b = n.bytes;
+  if (n.contentEnd === n.contentStart) throw malformed(`${what}: empty OBJECT IDENTIFIER`);
+  const arcs: number[] = [];
+  let v = 0;
+  let len = 0;
+  for (let i = n.contentStart; i < n.contentEnd; i++) {
+    const x = b[i]!;
+    if (len === 0 && x === 0x80) throw malformed(`${what}: invalid OBJECT IDENTIFIER`);
+    v = v * 128 + (x & 0x7f);
+    if (++len > 8) throw malformed(`${what}: OBJECT IDENTIFIER arc too large`);
+    if (!(x & 0x80)) {
+      arcs.push(v);
+      v = 0;
+      len = 0;
+    }
+  }
+  if (len !== 0) throw malformed(`${what}: invalid OBJECT IDENTIFIER`);
+  const first = arcs[0]!;
+  const head = first < 40 ? [0, first] : first < 80 ? [1, first - 40] : [2, first - 80];
+  return [...head, ...arcs.slice(1)].join('.');
 }
 
-function concatOctets(node: Node, what: string, depth: number): Uint8Array[] {
-  const t = tagOf(node);
-  if (!t.constructed) {
-    return [new Uint8Array((node as unknown as { valueBlock: { valueHexView: Uint8Array } }).valueBlock.valueHexView)];
+function joined(node: Node, what: string, depth: number, parts: Uint8Array[]): void {
+  if (!node.constructed) {
+    parts.push(node.bytes.subarray(node.contentStart, node.contentEnd));
+    return;
   }
-  if (depth > 8) throw malformed(`${what}: constructed OCTET STRING nested too deeply`);
+  if (depth > 8) throw malformed(`${what}: constructed string nested too deeply`);
+  for (const c of node.children) {
+    if (c.cls !== UNIVERSAL || c.num !== node.num) {
+      // Segments of a constructed string carry the universal tag of the string (OCTET STRING for [n] IMPLICIT).
+      if (!(node.cls !== UNIVERSAL && c.cls === UNIVERSAL && c.num === TAG.OCTET_STRING)) {
+        throw malformed(`${what} (segment): expected ${NAMES[node.cls === UNIVERSAL ? node.num : TAG.OCTET_STRING]}, found ${describe(c)}`);
+      }
+    }
+    joined(c, what, depth + 1, parts);
+  }
+}
+
+function joinedBytes(node: Node, what: string): Uint8Array {
+  if (!node.constructed) return node.bytes.subarray(node.contentStart, node.contentEnd);
   const parts: Uint8Array[] = [];
-  for (const c of children(node)) {
-    expectUniversal(c, TAG.OCTET_STRING, null, `${what} (segment)`);
-    parts.push(...concatOctets(c, what, depth + 1));
-  }
-  return parts;
-}
-
-function joinParts(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(total);
+  joined(node, what, 0, parts);
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let off = 0;
   for (const p of parts) {
     out.set(p, off);
@@ -150,132 +223,120 @@ function joinParts(parts: Uint8Array[]): Uint8Array {
 
 /** The content of an OCTET STRING, primitive or constructed (BER segments are joined). */
 export function octets(node: Node | undefined, what: string): Uint8Array {
-  const n = expectUniversal(node, TAG.OCTET_STRING, null, what);
-  return joinParts(concatOctets(n, what, 0));
+  return joinedBytes(expectUniversal(node, TAG.OCTET_STRING, null, what), what);
 }
 
 /** The content of a `[n] IMPLICIT OCTET STRING`, primitive or constructed. */
 export function implicitOctets(node: Node | undefined, num: number, what: string): Uint8Array {
   if (!node) throw malformed(`${what}: missing`);
-  const t = tagOf(node);
-  if (t.cls !== CONTEXT || t.num !== num) throw malformed(`${what}: expected [${num}], found ${describe(node)}`);
-  return joinParts(concatOctets(node, what, 0));
+  if (node.cls !== CONTEXT || node.num !== num) throw malformed(`${what}: expected [${num}], found ${describe(node)}`);
+  return joinedBytes(node, what);
 }
 
 /** The single element inside a `[n] EXPLICIT` wrapper. */
 export function explicit(node: Node | undefined, num: number, what: string): Node {
   if (!node) throw malformed(`${what}: missing`);
-  const t = tagOf(node);
-  if (t.cls !== CONTEXT || t.num !== num || !t.constructed) {
+  if (node.cls !== CONTEXT || node.num !== num || !node.constructed) {
     throw malformed(`${what}: expected [${num}] EXPLICIT, found ${describe(node)}`);
   }
-  const inner = children(node);
-  if (inner.length !== 1) throw malformed(`${what}: expected one element inside [${num}], found ${inner.length}`);
-  return inner[0]!;
+  if (node.children.length !== 1) throw malformed(`${what}: expected one element inside [${num}], found ${node.children.length}`);
+  return node.children[0]!;
 }
 
 /** True when `node` is a context-specific tag `[num]`. */
 export function isContext(node: Node | undefined, num: number): boolean {
-  if (!node) return false;
-  const t = tagOf(node);
-  return t.cls === CONTEXT && t.num === num;
+  return node !== undefined && node.cls === CONTEXT && node.num === num;
 }
 
 /** True when `node` is a universal tag `num`. */
 export function isUniversal(node: Node | undefined, num: number): boolean {
-  if (!node) return false;
-  const t = tagOf(node);
-  return t.cls === UNIVERSAL && t.num === num;
+  return node !== undefined && node.cls === UNIVERSAL && node.num === num;
+}
+
+function integerBytes(node: Node | undefined, what: string): Uint8Array {
+  const n = expectUniversal(node, TAG.INTEGER, false, what);
+  if (n.contentEnd === n.contentStart) throw malformed(`${what}: empty INTEGER`);
+  return n.bytes.subarray(n.contentStart, n.contentEnd);
 }
 
 /** An INTEGER as a bigint (two's complement). */
 export function bigInt(node: Node | undefined, what: string): bigint {
-  const n = expectUniversal(node, TAG.INTEGER, false, what) as asn1js.Integer;
-  const bytes = n.valueBlock.valueHexView;
-  if (bytes.length === 0) throw malformed(`${what}: empty INTEGER`);
+  const bytes = integerBytes(node, what);
   let v = 0n;
   for (const b of bytes) v = (v << 8n) | BigInt(b);
   if (bytes[0]! & 0x80) v -= 1n << BigInt(bytes.length * 8);
   return v;
 }
 
-/**
- * An INTEGER that must be a count in [min, max]; values past `Number.MAX_SAFE_INTEGER` are
- * reported as such instead of being rounded.
- */
+/** An INTEGER that must be a count of at least `min`. */
 export function count(node: Node | undefined, what: string, min = 1): bigint {
   const v = bigInt(node, what);
   if (v < BigInt(min)) throw malformed(`${what}: ${v} is not a valid count`);
   return v;
 }
 
-/** The parsed BMPString content (big-endian UTF-16). */
+/** The unsigned magnitude of an INTEGER's content (leading zero bytes removed). */
+export function unsigned(node: Node | undefined, what: string): Uint8Array {
+  const b = integerBytes(node, what);
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  return b.subarray(i);
+}
+
+/** The parsed BMPString content (big-endian UTF-16), trailing NULs dropped. */
 export function bmpString(node: Node | undefined, what: string): string {
-  const n = expectUniversal(node, TAG.BMP_STRING, null, what);
-  const bytes = joinParts(concatOctets(n, what, 0));
+  const bytes = joinedBytes(expectUniversal(node, TAG.BMP_STRING, null, what), what);
   if (bytes.length % 2 !== 0) throw malformed(`${what}: BMPString of odd length`);
   let s = '';
   for (let i = 0; i < bytes.length; i += 2) s += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
   return s.replace(/\u0000+$/, '');
 }
 
-/** The string value of a UTF8String, BMPString, PrintableString or IA5String. */
+/** The string value of a UTF8String, BMPString, PrintableString, IA5String or VisibleString. */
 export function anyString(node: Node | undefined, what: string): string {
   if (isUniversal(node, TAG.BMP_STRING)) return bmpString(node, what);
   if (!node) throw malformed(`${what}: missing`);
-  const t = tagOf(node);
-  if (t.cls === UNIVERSAL && [12, 19, 22, 26].includes(t.num) && !t.constructed) {
-    const bytes = (node as unknown as { valueBlock: { valueHexView: Uint8Array } }).valueBlock.valueHexView;
-    return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  if (node.cls === UNIVERSAL && [12, 19, 22, 26].includes(node.num) && !node.constructed) {
+    return new TextDecoder('utf-8').decode(node.bytes.subarray(node.contentStart, node.contentEnd));
   }
   throw malformed(`${what}: expected a string, found ${describe(node)}`);
 }
 
 /** The encoded bytes of a node as they appeared in the input. */
 export function rawBytes(node: Node): Uint8Array {
-  const view = (node as unknown as { valueBeforeDecodeView: Uint8Array }).valueBeforeDecodeView;
-  return new Uint8Array(view);
+  return node.bytes.subarray(node.start, node.end);
 }
 
-/** An AlgorithmIdentifier: the OID and the (optional) parameters node. */
+/** An AlgorithmIdentifier: the OID and the (optional, non-NULL) parameters node. */
 export function algorithm(node: Node | undefined, what: string): { oid: string; params: Node | undefined } {
   const items = seq(node, what, 1);
   const params = items[1];
   return { oid: oid(items[0], `${what} algorithm`), params: params && !isUniversal(params, TAG.NULL) ? params : undefined };
 }
 
-/** The tag of a node: class (1 universal, 2 application, 3 context, 4 private), number, constructed. */
+/** The tag of a node. */
 export function tag(node: Node): { cls: number; num: number; constructed: boolean } {
-  return tagOf(node);
+  return { cls: node.cls, num: node.num, constructed: node.constructed };
 }
 
-/** The content bytes of a primitive node (of any tag). */
+/** The content bytes of a node (constructed strings joined). */
 export function content(node: Node | undefined, what: string): Uint8Array {
   if (!node) throw malformed(`${what}: missing`);
-  if (tagOf(node).constructed) return joinParts(concatOctets(node, what, 0));
-  return new Uint8Array((node as unknown as { valueBlock: { valueHexView: Uint8Array } }).valueBlock.valueHexView);
+  return joinedBytes(node, what);
 }
 
-/** The bits of a BIT STRING (whole bytes; the unused-bits count must be 0 unless `allowUnused`). */
+/** The bits of a BIT STRING as whole bytes (the unused-bits count must be 0 unless `allowUnused`). */
 export function bitString(node: Node | undefined, what: string, allowUnused = false): Uint8Array {
   const n = expectUniversal(node, TAG.BIT_STRING, false, what);
-  const bytes = (n as unknown as { valueBlock: { valueHexView: Uint8Array; unusedBits: number } }).valueBlock;
-  if (bytes.unusedBits && !allowUnused) throw malformed(`${what}: BIT STRING with unused bits`);
-  return new Uint8Array(bytes.valueHexView);
-}
-
-/** The unsigned magnitude of an INTEGER's content (leading zero bytes removed). */
-export function unsigned(node: Node | undefined, what: string): Uint8Array {
-  const n = expectUniversal(node, TAG.INTEGER, false, what) as asn1js.Integer;
-  const b = n.valueBlock.valueHexView;
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  return new Uint8Array(b.subarray(i));
+  if (n.contentEnd === n.contentStart) throw malformed(`${what}: empty BIT STRING`);
+  const unused = n.bytes[n.contentStart]!;
+  if (unused > 7 || (unused && !allowUnused)) throw malformed(`${what}: BIT STRING with ${unused} unused bits`);
+  return n.bytes.subarray(n.contentStart + 1, n.contentEnd);
 }
 
 /** Children of any constructed node. */
 export function items(node: Node | undefined, what: string): Node[] {
   if (!node) throw malformed(`${what}: missing`);
-  if (!tagOf(node).constructed) throw malformed(`${what}: expected a constructed value, found ${describe(node)}`);
-  return children(node);
+  if (!node.constructed) throw malformed(`${what}: expected a constructed value, found ${describe(node)}`);
+  return node.children as Node[];
 }

@@ -100,12 +100,13 @@ function walkBags(node: der.Node, into: Collected, limits: Limits, depth: number
           into.skipped.push(`certBag ${nameOid(certId)}`);
           break;
         }
-        into.certs.push({ ...attrs, der: der.octets(der.explicit(cb[1], 0, 'CertBag value'), 'CertBag certificate') });
+        // Copied: the bundle must not alias the caller's buffer.
+        into.certs.push({ ...attrs, der: der.octets(der.explicit(cb[1], 0, 'CertBag value'), 'CertBag certificate').slice() });
         break;
       }
       case OID.keyBag: {
         der.seq(value, 'PrivateKeyInfo', 3);
-        into.keys.push({ ...parseAttributes(bag[2], what), pkcs8: der.rawBytes(value), shrouded: null });
+        into.keys.push({ ...parseAttributes(bag[2], what), pkcs8: der.rawBytes(value).slice(), shrouded: null });
         break;
       }
       case OID.pkcs8ShroudedKeyBag: {
