@@ -1,10 +1,12 @@
 /**
- * npm run bench: readPkcs12 in-process against node-forge in-process and the openssl CLI
- * (native time = its run minus a bare `openssl version` start) on the same fixture files.
- * Medians of a few runs, ratios from one run of this script; results go to stdout.
+ * npm run bench: readPkcs12 in-process against node-forge in-process and the openssl CLI (native
+ * time = its run minus a bare `openssl version` start) on the same fixture files. Each side gets
+ * warm-up runs, then the median of RUNS timed runs; ratios are from this one run of the script.
+ * The table and the machine go to stdout and to bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import forge from 'node-forge';
@@ -13,13 +15,14 @@ import { readPkcs12 } from 'pfxkit';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'test', 'fixtures', 'p12');
 const PW = 'Str0ng-pass!';
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const WARMUP = 3;
 
 const FILES = [
-  ['openssl3-default.p12', 'OpenSSL 3 default (PBES2, 2048)'],
-  ['openssl3-legacy.p12', 'OpenSSL 3 -legacy (RC2-40 + 3DES, PKCS#12 KDF, 2048)'],
-  ['keytool-jdk17.p12', 'keytool JDK 17 (PBES2, 10,000)'],
-  ['nss-default.p12', 'NSS pk12util (PBES2, 600,000)'],
+  { file: 'openssl3-default.p12', label: 'OpenSSL 3 default (PBES2, 2048)', kdf: 'pbes2' },
+  { file: 'openssl3-legacy.p12', label: 'OpenSSL 3 -legacy (RC2-40 + 3DES, 2048)', kdf: 'pkcs12' },
+  { file: 'keytool-jdk17.p12', label: 'keytool JDK 17 (PBES2, 10,000)', kdf: 'pbes2' },
+  { file: 'nss-default.p12', label: 'NSS pk12util (PBES2, 600,000)', kdf: 'pbes2' },
 ] as const;
 
 const median = (xs: number[]): number => {
@@ -27,9 +30,14 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)]!;
 };
 
-async function time(fn: () => unknown | Promise<unknown>): Promise<number> {
+/** Collects the other side's garbage before a timed phase (npm run bench passes --expose-gc). */
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+async function time(fn: () => unknown, runs = RUNS): Promise<number> {
+  gc();
+  for (let i = 0; i < WARMUP; i++) await fn();
   const xs: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const t = performance.now();
     await fn();
     xs.push(performance.now() - t);
@@ -42,39 +50,73 @@ function forgeRead(bytes: Buffer): void {
   forge.pkcs12.pkcs12FromAsn1(asn1, false, PW);
 }
 
-function opensslMs(file: string): number {
-  const args = ['pkcs12', '-legacy', '-in', file, '-passin', `pass:${PW}`, '-nodes', '-out', '/dev/null'];
-  const run = (a: string[]): number => {
+function opensslNative(file: string, runs: number): number {
+  const run = (args: string[]): number => {
     const t = performance.now();
-    const r = spawnSync('openssl', a, { stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`openssl ${a[0]} failed on ${file}`);
+    const r = spawnSync('openssl', args, { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed on ${file}`);
     return performance.now() - t;
   };
-  const xs: number[] = [];
-  const base: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    base.push(run(['version']));
-    xs.push(run(args));
+  const args = ['pkcs12', '-legacy', '-in', file, '-passin', `pass:${PW}`, '-nodes', '-out', '/dev/null'];
+  for (let i = 0; i < WARMUP; i++) run(args);
+  const full: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    bare.push(run(['version']));
+    full.push(run(args));
   }
-  return Math.max(median(xs) - median(base), 0.01);
+  return Math.max(median(full) - median(bare), 0.01);
 }
 
-const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2)).padStart(8);
-console.log(`node ${process.version}, ${RUNS} runs each, medians in ms`);
-console.log(`${'file'.padEnd(52)} ${'pfxkit'.padStart(8)} ${'forge'.padStart(8)} ${'openssl'.padStart(8)}  forge/pfxkit  pfxkit/openssl`);
-for (const [file, label] of FILES) {
-  const path = join(dir, file);
+const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));
+const opensslVersion = spawnSync('openssl', ['version'], { encoding: 'utf8' }).stdout.trim();
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; node ${process.version}; ${opensslVersion}; node-forge 1.4.3`;
+
+const rows: string[][] = [];
+const verdicts: string[] = [];
+for (const f of FILES) {
+  const path = join(dir, f.file);
   const bytes = readFileSync(path);
-  const ours = await time(() => readPkcs12(bytes, { password: PW }));
-  let theirs: number | null = null;
-  try {
-    theirs = await time(() => forgeRead(bytes));
-  } catch {
-    theirs = null; // forge cannot read this file
-  }
-  const native = opensslMs(path);
-  console.log(
-    `${label.padEnd(52)} ${fmt(ours)} ${theirs === null ? '     n/a' : fmt(theirs)} ${fmt(native)}  ` +
-      `${theirs === null ? '         n/a' : `${(theirs / ours).toFixed(1)}x`.padStart(12)}  ${`${(ours / native).toFixed(2)}x`.padStart(14)}`,
+  const slow = f.file.startsWith('nss');
+  const runs = slow ? Math.max(5, Math.floor(RUNS / 3)) : RUNS;
+  const ours = await time(() => readPkcs12(bytes, { password: PW }), runs);
+  const theirs = await time(() => forgeRead(bytes), slow ? 3 : runs);
+  const native = opensslNative(path, runs);
+  const vsForge = theirs / ours;
+  const vsOpenssl = ours / native;
+  const limit = f.kdf === 'pbes2' ? 1.5 : 2;
+  rows.push([f.label, fmt(ours), fmt(theirs), fmt(native), `${vsForge.toFixed(1)}x`, `${vsOpenssl.toFixed(2)}x`]);
+  verdicts.push(
+    `- ${f.label}: ${vsForge >= 10 ? 'meets' : 'misses'} 10x node-forge (${vsForge.toFixed(1)}x); ` +
+      `${vsOpenssl <= limit ? 'within' : 'outside'} ${limit}x of openssl (${vsOpenssl.toFixed(2)}x)`,
   );
 }
+
+const head = ['file', 'pfxkit ms', 'forge ms', 'openssl ms', 'forge / pfxkit', 'pfxkit / openssl'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+const table = [line(head), ...rows.map(line)].join('\n');
+console.log(machine);
+console.log(`${RUNS} timed runs after ${WARMUP} warm-ups (NSS: fewer), medians\n`);
+console.log(table);
+console.log(`\n${verdicts.join('\n')}`);
+
+const md = `# Benchmark results
+
+\`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.
+Medians of ${RUNS} timed runs after ${WARMUP} warm-ups (the 600,000-iteration NSS file: fewer),
+garbage collected before each side's timed phase (node --expose-gc), so that one library's
+garbage is not timed against the other.
+openssl's time is its run minus a bare \`openssl version\` start. One run of the script; on a
+shared 2-core machine figures move by a few percent between runs.
+
+| ${head.join(' | ')} |
+|${head.map(() => '---').join('|')}|
+${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
+
+Targets (issue 6): at least 10x node-forge on every file; within 1.5x of openssl on PBES2 files
+and 2x on PKCS#12-KDF files.
+
+${verdicts.join('\n')}
+`;
+writeFileSync(join(root, 'bench', 'RESULTS.md'), md);

@@ -19,22 +19,35 @@ const K256 = Int32Array.from([
 ]);
 const IV256 = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
 const IV224 = Int32Array.from([0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4]);
-const IV1 = Int32Array.from([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]);
 
-/** `state` (n words) ← SHA-1 of the 20 bytes it holds, `count` times. */
+/**
+ * `state` ← SHA-1 of the 20 bytes it holds, `count` times. One block a step: the five state words,
+ * then the fixed padding (0x80, zeros, bit length 160). The schedule runs in a 16-word ring,
+ * computed inside the rounds, and the rounds are four branch-free loops.
+ */
 function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
+  let h0 = state[0]!, h1 = state[1]!, h2 = state[2]!, h3 = state[3]!, h4 = state[4]!;
+  const i0 = 0x67452301, i1 = 0xefcdab89 | 0, i2 = 0x98badcfe | 0, i3 = 0x10325476, i4 = 0xc3d2e1f0 | 0;
   for (let it = 0; it < count; it++) {
-    for (let i = 0; i < 5; i++) W[i] = state[i]!;
+    W[0] = h0;
+    W[1] = h1;
+    W[2] = h2;
+    W[3] = h3;
+    W[4] = h4;
     W[5] = 0x80000000 | 0;
-    for (let i = 6; i < 15; i++) W[i] = 0;
+    W[6] = 0;
+    W[7] = 0;
+    W[8] = 0;
+    W[9] = 0;
+    W[10] = 0;
+    W[11] = 0;
+    W[12] = 0;
+    W[13] = 0;
+    W[14] = 0;
     W[15] = 160;
-    for (let i = 16; i < 80; i++) {
-      const x = W[i - 3]! ^ W[i - 8]! ^ W[i - 14]! ^ W[i - 16]!;
-      W[i] = (x << 1) | (x >>> 31);
-    }
-    let a = IV1[0]!, b = IV1[1]!, c = IV1[2]!, d = IV1[3]!, e = IV1[4]!;
-    // Four loops of twenty rounds: no branch inside a round.
-    for (let i = 0; i < 20; i++) {
+    let a = i0, b = i1, c = i2, d = i3, e = i4;
+    let i = 0;
+    for (; i < 16; i++) {
       const t = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + W[i]!) | 0;
       e = d;
       d = c;
@@ -42,36 +55,61 @@ function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
       b = a;
       a = t;
     }
-    for (let i = 20; i < 40; i++) {
-      const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + W[i]!) | 0;
+    for (; i < 20; i++) {
+      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
+      const w = (x << 1) | (x >>> 31);
+      W[i & 15] = w;
+      const t = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + w) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
       b = a;
       a = t;
     }
-    for (let i = 40; i < 60; i++) {
-      const t = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + W[i]!) | 0;
+    for (; i < 40; i++) {
+      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
+      const w = (x << 1) | (x >>> 31);
+      W[i & 15] = w;
+      const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + w) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
       b = a;
       a = t;
     }
-    for (let i = 60; i < 80; i++) {
-      const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + W[i]!) | 0;
+    for (; i < 60; i++) {
+      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
+      const w = (x << 1) | (x >>> 31);
+      W[i & 15] = w;
+      const t = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + w) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
       b = a;
       a = t;
     }
-    state[0] = (IV1[0]! + a) | 0;
-    state[1] = (IV1[1]! + b) | 0;
-    state[2] = (IV1[2]! + c) | 0;
-    state[3] = (IV1[3]! + d) | 0;
-    state[4] = (IV1[4]! + e) | 0;
+    for (; i < 80; i++) {
+      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
+      const w = (x << 1) | (x >>> 31);
+      W[i & 15] = w;
+      const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + w) | 0;
+      e = d;
+      d = c;
+      c = (b << 30) | (b >>> 2);
+      b = a;
+      a = t;
+    }
+    h0 = (i0 + a) | 0;
+    h1 = (i1 + b) | 0;
+    h2 = (i2 + c) | 0;
+    h3 = (i3 + d) | 0;
+    h4 = (i4 + e) | 0;
   }
+  state[0] = h0;
+  state[1] = h1;
+  state[2] = h2;
+  state[3] = h3;
+  state[4] = h4;
 }
 
 /** `state` ← SHA-256 (or SHA-224 with its IV and 7 words) of the digest it holds, `count` times. */
@@ -145,7 +183,7 @@ export async function iterateHash(alg: string, first: Uint8Array, iterations: nu
   const js = alg === 'sha1' ? 5 : alg === 'sha256' ? 8 : alg === 'sha224' ? 7 : 0;
   if (js) {
     const state = toWords(a, js);
-    const W = new Int32Array(js === 5 ? 80 : 64);
+    const W = new Int32Array(js === 5 ? 16 : 64);
     while (left > 0) {
       const n = pause ? Math.min(left, SLICE) : left;
       if (js === 5) sha1Loop(state, n, W);
@@ -170,7 +208,7 @@ export function iterateHashSync(alg: string, first: Uint8Array, iterations: numb
   const js = alg === 'sha1' ? 5 : alg === 'sha256' ? 8 : alg === 'sha224' ? 7 : 0;
   if (js && iterations > 1) {
     const state = toWords(a, js);
-    const W = new Int32Array(js === 5 ? 80 : 64);
+    const W = new Int32Array(js === 5 ? 16 : 64);
     if (js === 5) sha1Loop(state, iterations - 1, W);
     else sha2Loop(state, iterations - 1, W, js === 8 ? IV256 : IV224, js as 7 | 8);
     return toBytes(state, js);
