@@ -69,6 +69,10 @@ export interface RequestRecord {
   method: string;
   path: string;
   status: number | 'lost';
+  /** The emulator's clock when the request arrived (epoch ms). */
+  at: number;
+  /** The Retry-After sent with a 429, in seconds. */
+  retryAfter?: number;
 }
 
 class HttpError extends Error {
@@ -92,6 +96,9 @@ export class GraphEmulator {
   private server: Server | null = null;
   private readonly window: number[] = [];
   private readonly o: EmulatorOptions;
+  private inFlight = 0;
+  /** The most requests handled at once so far. */
+  maxInFlight = 0;
   url = '';
 
   constructor(options: EmulatorOptions = {}) {
@@ -135,6 +142,12 @@ export class GraphEmulator {
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Sets (or, with 0, lifts) the per-minute request limit. */
+  throttle(perMinute: number): void {
+    this.o.throttlePerMinute = perMinute;
+    this.window.length = 0;
   }
 
   /** Connectors as Graph would show them now (for tests and the demo). */
@@ -272,10 +285,12 @@ export class GraphEmulator {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const m = VERSION.exec(url.pathname);
     const path = m?.[2] ?? url.pathname;
-    const record: RequestRecord = { method, path, status: 0 };
+    const record: RequestRecord = { method, path, status: 0, at: this.now() };
     this.requests.push(record);
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
     const reply = (status: number, body?: unknown, headers?: Record<string, string>): void => {
       record.status = status;
+      if (headers?.['retry-after'] !== undefined) record.retryAfter = Number(headers['retry-after']);
       this.send(res, req, status, body, headers);
     };
     try {
@@ -307,6 +322,8 @@ export class GraphEmulator {
     } catch (err) {
       if (err instanceof HttpError) reply(err.status, { error: { code: err.code, message: err.message } }, err.headers);
       else throw err;
+    } finally {
+      this.inFlight--;
     }
   }
 
