@@ -203,3 +203,20 @@ describe('input forms', () => {
     expect(await codeOf(readPkcs12(Buffer.concat([der, Buffer.from('junk')]), { password: PW }))).toBe('MALFORMED');
   });
 });
+
+describe('the event loop keeps running', () => {
+  it('while a 600,000-iteration NSS bundle is read (sliced KDF, PBKDF2 on the thread pool)', async () => {
+    let turns = 0;
+    let on = true;
+    const spin = (): void => {
+      turns++;
+      if (on) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const b = await read('nss-default.p12');
+    on = false;
+    expect(b.leaf).not.toBeNull();
+    // Not a timing: the loop got turns during the read, so other work was not starved.
+    expect(turns).toBeGreaterThan(10);
+  });
+});
