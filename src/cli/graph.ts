@@ -4,7 +4,7 @@ import { graphBaseUrl, parseCloud, scopeFor } from '../graph/clouds.js';
 import { certificateCredential, credentialToken, defaultCredential, staticToken, type TokenSource } from '../graph/credentials.js';
 import { GraphHttp } from '../graph/http.js';
 import { readPkcs12 } from '../pkcs12/read.js';
-import type { Options, Parsed } from './args.js';
+import { intFlag, type Options, type Parsed } from './args.js';
 import { readInput } from '../lib/files.js';
 import type { Io } from './io.js';
 import { resolvePassword } from './password.js';
@@ -16,6 +16,7 @@ export const GRAPH_OPTIONS: Options = {
   'auth-password-env': { type: 'string' },
   'auth-password-file': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
+  timeout: { type: 'string' },
 };
 
 export const GRAPH_HELP = `Graph access:
@@ -25,6 +26,8 @@ export const GRAPH_HELP = `Graph access:
   in FILE; AZURE_TENANT_ID and AZURE_CLIENT_ID from the environment; its password from
   --auth-password-env NAME or --auth-password-file PATH); else DefaultAzureCredential.
   Permission needed: APIConnectors.ReadWrite.All.
+  --timeout SECONDS        per-request timeout (default 30); an upload that times out is looked
+                           for before it is sent again
   -v, --verbose            one line per HTTP request on stderr (never a body or a token)`;
 
 async function tokenSource(parsed: Parsed, io: Io, baseUrl: string): Promise<TokenSource> {
@@ -50,6 +53,12 @@ export async function graphClient(parsed: Parsed, io: Io): Promise<GraphHttp> {
   const explicit = typeof parsed.values['graph-url'] === 'string' ? parsed.values['graph-url'] : io.env.PFXKIT_GRAPH_URL || undefined;
   const baseUrl = graphBaseUrl(cloud, explicit);
   if (parsed.values['auth-password-env'] && parsed.values['auth-password-file']) throw new PfxkitError('USAGE', 'give one of --auth-password-env and --auth-password-file');
+  const timeout = intFlag(parsed.values.timeout, 'timeout', 1);
   const token = await tokenSource(parsed, io, baseUrl);
-  return new GraphHttp({ baseUrl, token, log: parsed.values.verbose ? (line) => io.stderr.write(`pfxkit: ${line}\n`) : undefined });
+  return new GraphHttp({
+    baseUrl,
+    token,
+    timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    log: parsed.values.verbose ? (line) => io.stderr.write(`pfxkit: ${line}\n`) : undefined,
+  });
 }

@@ -298,6 +298,9 @@ export class GraphEmulator {
       if (req.headers.authorization !== `Bearer ${this.token}`) {
         throw new HttpError(401, 'InvalidAuthenticationToken', req.headers.authorization ? 'Access token validation failure. Invalid audience.' : 'Access token is empty.');
       }
+      // The body is read first: a request the client gave up on is still processed after a
+      // delay, as a slow server would (the reason an upload is looked for before it is re-sent).
+      const body = method === 'POST' || method === 'PATCH' ? await this.body(req) : {};
       const wait = this.throttled();
       if (wait !== null) throw new HttpError(429, 'TooManyRequests', 'Too many requests.', { 'retry-after': wait.toFixed(3) });
       const delay = this.takeFault(method, path, ['delay']);
@@ -306,7 +309,7 @@ export class GraphEmulator {
       if (f?.kind === 'throttle') throw new HttpError(429, 'TooManyRequests', 'Too many requests.', { 'retry-after': f.retryAfter ?? '1' });
       if (f?.kind === 'status') throw new HttpError(f.status ?? 503, f.status === 504 ? 'GatewayTimeout' : 'ServiceUnavailable', 'The service is temporarily unavailable.');
 
-      const { status, body } = await this.route(method, path, url, req);
+      const { status, body: answer } = await this.route(method, path, url, req, body);
       const lose = this.takeFault(method, path, ['lose-response']);
       if (lose) {
         record.status = 'lost';
@@ -314,11 +317,15 @@ export class GraphEmulator {
         return;
       }
       const drop = this.takeFault(method, path, ['drop-certificate']);
-      if (drop && body && typeof body === 'object') {
-        const auth = (body as { authenticationConfiguration?: { certificateList?: unknown[] } }).authenticationConfiguration;
+      if (drop && answer && typeof answer === 'object') {
+        const auth = (answer as { authenticationConfiguration?: { certificateList?: unknown[] } }).authenticationConfiguration;
         if (auth?.certificateList) auth.certificateList = auth.certificateList.slice(0, -1);
       }
-      reply(status, body);
+      if (res.destroyed || req.socket.destroyed) {
+        record.status = 'lost';
+        return;
+      }
+      reply(status, answer);
     } catch (err) {
       if (err instanceof HttpError) reply(err.status, { error: { code: err.code, message: err.message } }, err.headers);
       else throw err;
@@ -333,7 +340,7 @@ export class GraphEmulator {
     return c;
   }
 
-  private async route(method: string, path: string, url: URL, req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+  private async route(method: string, path: string, url: URL, req: IncomingMessage, b: Record<string, unknown>): Promise<{ status: number; body?: unknown }> {
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] !== 'identity' || parts[1] !== 'apiConnectors') throw new HttpError(404, 'BadRequest', `Resource not found for the segment '${parts[0] ?? ''}'.`);
     const [, , id, action] = parts;
@@ -350,7 +357,6 @@ export class GraphEmulator {
         return { status: 200, body };
       }
       if (method === 'POST') {
-        const b = await this.body(req);
         if (typeof b.displayName !== 'string' || typeof b.targetUrl !== 'string') throw new HttpError(400, 'BadRequest', 'displayName and targetUrl are required');
         const c: StoredConnector = { id: randomUUID(), displayName: b.displayName, targetUrl: b.targetUrl, auth: await this.auth(b.authenticationConfiguration) };
         this.state.connectors.push(c);
@@ -363,7 +369,6 @@ export class GraphEmulator {
     if (action === undefined) {
       if (method === 'GET') return { status: 200, body: this.view(c) };
       if (method === 'PATCH') {
-        const b = await this.body(req);
         if (b.authenticationConfiguration !== undefined) c.auth = await this.auth(b.authenticationConfiguration);
         if (typeof b.displayName === 'string') c.displayName = b.displayName;
         if (typeof b.targetUrl === 'string') c.targetUrl = b.targetUrl;
@@ -378,7 +383,6 @@ export class GraphEmulator {
       throw new HttpError(405, 'BadRequest', `${method} is not allowed here`);
     }
     if (action === 'uploadClientCertificate' && method === 'POST') {
-      const b = await this.body(req);
       const cert = { ...(await this.certificate(b.pkcs12Value, b.password)), seq: ++this.state.seq };
       if (c.auth.type === 'cert') c.auth.certificates.push(cert);
       else c.auth = { type: 'cert', certificates: [cert] };

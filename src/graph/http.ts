@@ -105,6 +105,16 @@ export class GraphHttp {
     } as GraphHttp['o'];
   }
 
+  /** The per-request timeout in milliseconds. */
+  get timeoutMs(): number {
+    return this.o.timeoutMs;
+  }
+
+  /** Waits with the injected sleeper (tests pass one that does not really wait). */
+  pause(ms: number): Promise<void> {
+    return this.o.sleep(ms);
+  }
+
   /** A path under the base URL, or an absolute URL on the same origin (an @odata.nextLink). */
   resolve(pathOrUrl: string): string {
     if (/^https?:\/\//i.test(pathOrUrl)) {
@@ -114,6 +124,9 @@ export class GraphHttp {
       }
       return pathOrUrl;
     }
+    const basePath = new URL(this.baseUrl).pathname.replace(/\/+$/, '');
+    // A server-relative link that already carries the version (/v1.0/...) hangs off the origin.
+    if (basePath && (pathOrUrl === basePath || pathOrUrl.startsWith(`${basePath}/`) || pathOrUrl.startsWith(`${basePath}?`))) return `${this.origin}${pathOrUrl}`;
     return `${this.baseUrl}${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`;
   }
 

@@ -208,19 +208,28 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
       ? { code: 'VERIFY_FAILED', message: 'the certificate is in the list but Graph does not show it active (--require-active)' }
       : null;
 
-  /** Upload; on an unknown outcome re-read and look for the thumbprint before posting again. */
+  /**
+   * Upload; on an unknown outcome look for the thumbprint before posting again. An upload that
+   * timed out may still be in flight, so the connector is read now and again after waits of one,
+   * two and four timeouts (at most a minute each) before the upload is sent a second time.
+   */
   const uploadOnce = async (id: string): Promise<CertificateListEntry[]> => {
     const attempts = options.maxUploadAttempts ?? 3;
+    const present = (list: CertificateListEntry[]): boolean => list.some((e) => e.thumbprint.toUpperCase() === candidate.thumbprint);
     for (let attempt = 1; ; attempt++) {
       try {
         return certificateListOf(await uploadClientCertificate(options.http, id, pkcs12Value, options.password));
       } catch (err) {
         if (!(err instanceof TransportError)) throw err;
-        log(`${id}: upload outcome unknown (${err.message}); re-reading the connector`);
-        const list = certificateListOf(await getConnector(options.http, id));
-        if (list.some((e) => e.thumbprint.toUpperCase() === candidate.thumbprint)) {
-          log(`${id}: the certificate is there: not uploading again`);
-          return list;
+        log(`${id}: upload outcome unknown (${err.message}); looking for the certificate before sending it again`);
+        const waits = [0, 1, 2, 4].map((k) => Math.min(k * options.http.timeoutMs, 60_000));
+        for (const wait of waits) {
+          if (wait) await options.http.pause(wait);
+          const list = certificateListOf(await getConnector(options.http, id));
+          if (present(list)) {
+            log(`${id}: the certificate is there: not uploading again`);
+            return list;
+          }
         }
         if (attempt >= attempts) throw new PfxkitError('GRAPH_UNAVAILABLE', `upload to ${id}: no answer after ${attempt} attempts, and the certificate is not in the list`, { cause: err });
       }

@@ -69,3 +69,11 @@ describe('credentials', () => {
     expect(new X509Certificate(pem.slice(pem.indexOf('-----BEGIN CERTIFICATE'))).fingerprint.replace(/:/g, '')).toBe(row.leaf!.thumbprint);
   });
 });
+
+describe('links', () => {
+  it('a server-relative nextLink with the version is resolved against the origin', () => {
+    const http = new GraphHttp({ baseUrl: 'https://graph.microsoft.com/v1.0', token: { getToken: async () => 't' } });
+    expect(http.resolve('/v1.0/identity/apiConnectors?$skiptoken=2')).toBe('https://graph.microsoft.com/v1.0/identity/apiConnectors?$skiptoken=2');
+    expect(http.resolve('/identity/apiConnectors')).toBe('https://graph.microsoft.com/v1.0/identity/apiConnectors');
+  });
+});

@@ -4,6 +4,8 @@ import { rotate, type RotateOptions } from '../../src/graph/rotate.js';
 import { certificateListOf } from '../../src/graph/types.js';
 import type { GraphEmulator } from '../../src/emulator/server.js';
 import { basicConnector, candidate, client, NOW, startEmulator, type Candidate } from './setup.js';
+import { GraphHttp } from '../../src/graph/http.js';
+import { staticToken } from '../../src/graph/credentials.js';
 
 let first: Candidate;
 let second: Candidate;
@@ -191,5 +193,21 @@ describe('rotate against the emulator', () => {
     expect(text).not.toContain('canary-Password-42');
     expect(text).not.toContain(Buffer.from(first.pkcs12).toString('base64').slice(0, 40));
     expect(JSON.stringify(emulator.connectors())).not.toContain('basic-Secret-123');
+  });
+});
+
+describe('timeouts', () => {
+  it('an upload whose answer never comes times out, is looked for, and found: not sent twice', async () => {
+    const started = await startEmulator();
+    emulator = started.emulator;
+    const http = client(started.url, emulator.token);
+    // Real waits here: the emulator finishes the slow upload while the client looks for it.
+    const fast = new GraphHttp({ baseUrl: started.url, token: staticToken(emulator.token), timeoutMs: 300 });
+    const conn = await createConnector(http, basicConnector('slow'));
+    await run(http, first, [conn.id]);
+    emulator.faults.push({ kind: 'delay', delayMs: 1500, method: 'POST', path: /uploadClientCertificate$/ });
+    const r = await run(fast, second, [conn.id]);
+    expect(r.results[0]).toMatchObject({ action: 'upload', verified: true, error: null });
+    expect(emulator.count('POST', /uploadClientCertificate$/)).toBe(1);
   });
 });
