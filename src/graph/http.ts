@@ -92,7 +92,10 @@ export class GraphHttp {
   constructor(options: HttpOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.origin = new URL(this.baseUrl).origin;
+    // Each option falls back to its default when absent or undefined.
     this.o = {
+      baseUrl: options.baseUrl,
+      token: options.token,
       fetch: options.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a)),
       sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       now: options.now ?? Date.now,
@@ -100,9 +103,8 @@ export class GraphHttp {
       maxRetries: options.maxRetries ?? 5,
       maxDelayMs: options.maxDelayMs ?? 120_000,
       random: options.random ?? Math.random,
-      ...options,
       log: options.log,
-    } as GraphHttp['o'];
+    };
   }
 
   /** The per-request timeout in milliseconds. */

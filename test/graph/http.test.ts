@@ -77,3 +77,10 @@ describe('links', () => {
     expect(http.resolve('/identity/apiConnectors')).toBe('https://graph.microsoft.com/v1.0/identity/apiConnectors');
   });
 });
+
+describe('options', () => {
+  it('an option given as undefined takes its default', () => {
+    const http = new GraphHttp({ baseUrl: 'https://graph.microsoft.com/v1.0', token: { getToken: async () => 't' }, timeoutMs: undefined });
+    expect(http.timeoutMs).toBe(30_000);
+  });
+});
