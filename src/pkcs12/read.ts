@@ -269,14 +269,17 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
   const keys = collected.keys.map((k, i) => loadKey(k, i));
   for (const key of keys) {
     // Public keys decide; only a key that cannot be compared at all falls back to localKeyId.
-    const match =
+    const sameKey =
       key.publicId !== null
-        ? certs.find((c) => c.parsed.publicKeyId === key.publicId)
-        : certs.find((c) => c.bag.localKeyId !== null && c.bag.localKeyId === key.entry.localKeyId);
-    if (match) {
-      key.entry.certificate = match.parsed.info.thumbprint;
-      match.parsed.info.hasPrivateKey = true;
-    }
+        ? certs.filter((c) => c.parsed.publicKeyId === key.publicId)
+        : certs.filter((c) => c.bag.localKeyId !== null && c.bag.localKeyId === key.entry.localKeyId);
+    for (const c of sameKey) c.parsed.info.hasPrivateKey = true;
+    // A renewed certificate can share its key with the old one: the localKeyId, then the latest
+    // notAfter, picks the leaf among certificates with this key.
+    const match =
+      sameKey.find((c) => c.bag.localKeyId !== null && c.bag.localKeyId === key.entry.localKeyId) ??
+      sameKey.slice().sort((a, b) => b.parsed.info.notAfter - a.parsed.info.notAfter)[0];
+    if (match) key.entry.certificate = match.parsed.info.thumbprint;
   }
   for (const c of certs) {
     const key = keys.find((k) => k.entry.certificate === c.parsed.info.thumbprint);

@@ -99,6 +99,14 @@ describe('leaf and chain order', () => {
     expect(b.certificates[0]!.hasPrivateKey).toBe(false);
   });
 
+  it('a renewed certificate bundled with the old one for the same key: the renewed one is the leaf', async () => {
+    const b = await read('openssl3-renewed-same-key.p12');
+    expect(b.certificates[0]!.subject).toBe('CN=pfxkit renewed');
+    expect(b.leaf).toBe(b.certificates[0]!.thumbprint);
+    expect(b.certificates.map((c) => c.hasPrivateKey)).toEqual([true, true]);
+    expect(b.keys[0]!.certificate).toBe(b.leaf);
+  });
+
   it('certificates only: ordered from the end entity up', async () => {
     const b = await read('openssl3-certs-only.p12');
     expect(b.leaf).toBeNull();
