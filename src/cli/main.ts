@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The pfxkit command line: argument dispatch only; each command lives in its own file. */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PfxkitError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
@@ -33,7 +33,11 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Every command takes --json (one JSON document on stdout; logs on stderr) and --help.
-Exit codes: 0 success, 1 a negative verdict, 2 an error.
+Exit codes: 0 success, 1 a negative verdict, 2 an error; report uses Nagios codes (0-3).
+
+Environment: PFXKIT_PASSWORD (bundle password when no --password-* option is given),
+PFXKIT_GRAPH_URL, PFXKIT_ACCESS_TOKEN, AZURE_TENANT_ID / AZURE_CLIENT_ID (with --auth-pfx),
+NO_COLOR, PFXKIT_DEBUG=1 (stack traces on stderr).
 `;
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -50,7 +54,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return 0;
     }
     if (command === '--version') {
-      print(io, '0.1.0');
+      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+      print(io, pkg.version);
       return 0;
     }
     const c = COMMANDS[command];
