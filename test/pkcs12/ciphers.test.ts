@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import forge from 'node-forge';
+import { root } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 import { DIGESTS, OID } from '../../src/pkcs12/oids.js';
 import { bmpPassword, legacyOpensslPassword, pkcs12Kdf, pkcs12KdfSync } from '../../src/pkcs12/kdf.js';
@@ -103,6 +107,11 @@ describe('the iterated hash (our SHA-1/SHA-224/SHA-256 compression) against node
       expect(toHex(await iterateHash(alg, first, n, async () => undefined))).toBe(reference(alg, first, n));
     }
   });
+  it('src/pkcs12/sha-unrolled.ts is what scripts/gen-sha.mjs generates', () => {
+    const generated = execFileSync(process.execPath, [join(root, 'scripts', 'gen-sha.mjs')], { encoding: 'utf8' });
+    expect(readFileSync(join(root, 'src', 'pkcs12', 'sha-unrolled.ts'), 'utf8')).toBe(generated);
+  });
+
   it('yields between slices of a long derivation', async () => {
     let pauses = 0;
     const first = randomBytes(20);
