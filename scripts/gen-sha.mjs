@@ -57,7 +57,7 @@ for (const [name, words, IV] of [
 ]) {
   emit(`/** \`state\` (${words} words) ← ${name === 'sha256Repeat' ? 'SHA-256' : 'SHA-224'} of the ${words * 4} bytes it holds, \`count\` times. */`);
   emit(`export function ${name}(state: Int32Array, count: number): void {`);
-  emit(`  ${Array.from({ length: 8 }, (_, i) => `let h${i} = ${i < words ? `state[${i}]! | 0` : '0'};`).join(' ')}`);
+  emit(`  ${Array.from({ length: words }, (_, i) => `let h${i} = state[${i}]! | 0;`).join(' ')}`);
   emit('  for (let it = 0; it < count; it++) {');
   const init = Array.from({ length: 16 }, (_, i) => `w${i} = ${i < words ? `h${i}` : i === words ? i32(0x80000000) : i === 15 ? words * 32 : 0}`);
   emit(`    let ${init.join(', ')};`);
@@ -78,7 +78,7 @@ for (const [name, words, IV] of [
     );
   }
   // 64 rounds (64 mod 8 = 0): the names are back where they started.
-  emit(`    ${IV.map((x, i) => `h${i} = (${i32(x)} + v${i}) | 0;`).join(' ')}`);
+  emit(`    ${IV.slice(0, words).map((x, i) => `h${i} = (${i32(x)} + v${i}) | 0;`).join(' ')}`);
   emit('  }');
   emit(`  ${Array.from({ length: words }, (_, i) => `state[${i}] = h${i};`).join(' ')}`);
   emit('}');
