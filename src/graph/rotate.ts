@@ -124,7 +124,7 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
     // Refused before any Graph call: validation has the reasons.
     const codes = blockingErrors(validation).join(', ');
     const message = `the candidate fails validation (${codes}): nothing is written`;
-    const refused = (id: string, name: string | null): RotateResult => ({ ...failed(id, name, 'REFUSED', message, message), certificate: candidate });
+    const refused = (id: string, name: string | null): RotateResult => failed(id, name, 'REFUSED', message, message);
     const results = [...ids.map((id) => refused(id, null)), ...(options.connectorNames ?? []).map((n) => refused(n, n))];
     return { results, exitCode: 1 };
   }
