@@ -15,8 +15,8 @@ import { readPkcs12 } from 'pfxkit';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, 'test', 'fixtures', 'p12');
 const PW = 'Str0ng-pass!';
-const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-const WARMUP = 10;
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const WARMUP = 30;
 
 const FILES = [
   { file: 'openssl3-default.p12', label: 'OpenSSL 3 default (PBES2, 2048)', kdf: 'pbes2' },

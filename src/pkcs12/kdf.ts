@@ -4,7 +4,7 @@
  */
 import { pbkdf2 as pbkdf2Cb, pbkdf2Sync } from 'node:crypto';
 import type { HashInfo } from './oids.js';
-import { iterateHash, iterateHashSync } from './iterate.js';
+import { iterateHash, iterateHashPair, iterateHashSync } from './iterate.js';
 
 /** Purpose bytes of appendix B.3. */
 export const KDF_ID = { key: 1, iv: 2, mac: 3 } as const;
@@ -70,6 +70,40 @@ export async function pkcs12Kdf(
     if (i < c - 1) nextI(h, I, A);
   }
   return result.subarray(0, n);
+}
+
+/**
+ * Two derivations from the same password, salt and count that differ in purpose (a key and its
+ * IV): their first blocks run as one interleaved pair, any further blocks one by one.
+ */
+export async function pkcs12KdfPair(
+  h: HashInfo,
+  password: Uint8Array,
+  salt: Uint8Array,
+  a: { id: number; n: number },
+  b: { id: number; n: number },
+  iterations: number,
+  pause?: () => Promise<void>,
+): Promise<[Uint8Array, Uint8Array]> {
+  if (a.n === 0 || b.n === 0) {
+    return [await pkcs12Kdf(h, password, salt, a.id, iterations, a.n, pause), await pkcs12Kdf(h, password, salt, b.id, iterations, b.n, pause)];
+  }
+  const A = prepare(h, password, salt, a.id);
+  const B = prepare(h, password, salt, b.id);
+  const [a1, b1] = await iterateHashPair(h.node, concat(A.D, A.I), concat(B.D, B.I), iterations, pause);
+  const finish = async (x: { D: Uint8Array; I: Uint8Array }, firstBlock: Uint8Array, n: number): Promise<Uint8Array> => {
+    const c = Math.ceil(n / h.u);
+    const result = new Uint8Array(c * h.u);
+    result.set(firstBlock, 0);
+    let prev = firstBlock;
+    for (let i = 1; i < c; i++) {
+      nextI(h, x.I, prev);
+      prev = await iterateHash(h.node, concat(x.D, x.I), iterations, pause);
+      result.set(prev, i * h.u);
+    }
+    return result.subarray(0, n);
+  };
+  return [await finish(A, a1, a.n), await finish(B, b1, b.n)];
 }
 
 /** The same, synchronously (the writer's derivations). */

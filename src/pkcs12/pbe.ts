@@ -10,7 +10,7 @@
 import { createDecipheriv, createHash } from 'node:crypto';
 import { PfxkitError } from '../errors.js';
 import * as der from '../lib/der.js';
-import { KDF_ID, pbkdf2, pkcs12Kdf } from './kdf.js';
+import { KDF_ID, pbkdf2, pkcs12KdfPair } from './kdf.js';
 import { DIGESTS, HMACS, OID, nameOid, type HashInfo } from './oids.js';
 import { rc2CbcDecrypt, rc4 } from './rc2.js';
 import type { Limits } from './limits.js';
@@ -216,8 +216,8 @@ export function parsePbe(node: der.Node | undefined, what: string, limits: Limit
       iterations,
       passwordForm: 'bmp',
       async decrypt(password, data, pause) {
-        const key = await pkcs12Kdf(sha1, password, salt, KDF_ID.key, iterations, spec.keyLen, pause);
-        const iv = spec.ivLen ? await pkcs12Kdf(sha1, password, salt, KDF_ID.iv, iterations, spec.ivLen, pause) : new Uint8Array(0);
+        // The key and the IV are independent chains: derived side by side.
+        const [key, iv] = await pkcs12KdfPair(sha1, password, salt, { id: KDF_ID.key, n: spec.keyLen }, { id: KDF_ID.iv, n: spec.ivLen }, iterations, pause);
         return decryptWith(spec, key, iv, data);
       },
     };

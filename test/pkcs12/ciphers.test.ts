@@ -5,8 +5,8 @@ import forge from 'node-forge';
 import { root } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 import { DIGESTS, OID } from '../../src/pkcs12/oids.js';
-import { bmpPassword, legacyOpensslPassword, pkcs12Kdf, pkcs12KdfSync } from '../../src/pkcs12/kdf.js';
-import { iterateHash, iterateHashSync, SLICE } from '../../src/pkcs12/iterate.js';
+import { bmpPassword, legacyOpensslPassword, pkcs12Kdf, pkcs12KdfPair, pkcs12KdfSync } from '../../src/pkcs12/kdf.js';
+import { COMPACT, iterateHash, iterateHashPair, iterateHashSync, SLICE, UNROLLED, WARM_AFTER, tierFor } from '../../src/pkcs12/iterate.js';
 import { hash, randomBytes } from 'node:crypto';
 import { RC2_PITABLE, rc2CbcDecrypt, rc2CbcEncrypt, rc2DecryptBlock, rc2EncryptBlock, rc2ExpandKey, rc4 } from '../../src/pkcs12/rc2.js';
 
@@ -107,6 +107,28 @@ describe('the iterated hash (our SHA-1/SHA-224/SHA-256 compression) against node
       expect(toHex(await iterateHash(alg, first, n, async () => undefined))).toBe(reference(alg, first, n));
     }
   });
+  it.each(['sha1', 'sha224', 'sha256'])('%s: the compact and the unrolled code give the same digests', (alg) => {
+    for (const n of [1, 2, 5, 333]) {
+      const start = hash(alg, randomBytes(40), 'buffer') as unknown as Uint8Array;
+      const words = COMPACT[alg]!.words;
+      const view = (b: Uint8Array) => Int32Array.from({ length: words }, (_, i) => Buffer.from(b).readInt32BE(4 * i));
+      const x = view(start);
+      const y = view(start);
+      COMPACT[alg]!.run(x, n);
+      UNROLLED[alg]!.run(y, n);
+      let ref = start;
+      for (let i = 0; i < n; i++) ref = hash(alg, ref, 'buffer') as unknown as Uint8Array;
+      expect([...x]).toEqual([...view(ref)]);
+      expect([...y]).toEqual([...view(ref)]);
+    }
+  });
+
+  it('a one-off short derivation runs the compact code; a long one, or a warm process, the unrolled', () => {
+    expect(tierFor(1_000_000)).toBe('unrolled');
+    for (let i = 0; i < WARM_AFTER; i++) tierFor(10);
+    expect(tierFor(10)).toBe('unrolled');
+  });
+
   it('src/pkcs12/sha-unrolled.ts is what scripts/gen-sha.mjs generates', () => {
     const generated = execFileSync(process.execPath, [join(root, 'scripts', 'gen-sha.mjs')], { encoding: 'utf8' });
     expect(readFileSync(join(root, 'src', 'pkcs12', 'sha-unrolled.ts'), 'utf8')).toBe(generated);
@@ -120,6 +142,31 @@ describe('the iterated hash (our SHA-1/SHA-224/SHA-256 compression) against node
     });
     expect(pauses).toBe(2);
     expect(toHex(out)).toBe(toHex(iterateHashSync('sha256', first, SLICE * 2 + 5)));
+  });
+});
+
+describe('two chains at once', () => {
+  it('iterateHashPair equals two iterateHash calls (SHA-1 interleaved, others in turn)', async () => {
+    for (const alg of ['sha1', 'sha256']) {
+      for (const n of [1, 2, 777]) {
+        const a = randomBytes(30);
+        const b = randomBytes(70);
+        const [x, y] = await iterateHashPair(alg, a, b, n, async () => undefined);
+        expect([toHex(x), toHex(y)]).toEqual([toHex(await iterateHash(alg, a, n)), toHex(await iterateHash(alg, b, n))]);
+      }
+    }
+  });
+  it.each([
+    ['3DES: a 24-byte key (two blocks) and an 8-byte IV', 24, 8],
+    ['RC2-40: 5 and 8', 5, 8],
+    ['RC4: no IV', 16, 0],
+  ])('pkcs12KdfPair, %s', async (_n, keyLen, ivLen) => {
+    const sha1 = DIGESTS[OID.sha1]!;
+    const pw = bmpPassword('pässword');
+    const salt = hex('0102030405060708');
+    const [key, iv] = await pkcs12KdfPair(sha1, pw, salt, { id: 1, n: keyLen }, { id: 2, n: ivLen }, 1000);
+    expect(toHex(key)).toBe(toHex(pkcs12KdfSync(sha1, pw, salt, 1, 1000, keyLen)));
+    expect(toHex(iv)).toBe(toHex(pkcs12KdfSync(sha1, pw, salt, 2, 1000, ivLen)));
   });
 });
 
