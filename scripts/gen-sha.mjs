@@ -84,6 +84,11 @@ const K = [
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
   0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
+emit('/** SHA-256 round constants, and the SHA-256 and SHA-224 initial values (also used by the compact loops). */');
+emit(`export const SHA256_K = Int32Array.from([${K.map(i32).join(', ')}]);`);
+emit(`export const SHA256_IV = Int32Array.from([${[0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19].map(i32).join(', ')}]);`);
+emit(`export const SHA224_IV = Int32Array.from([${[0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4].map(i32).join(', ')}]);`);
+emit('');
 for (const [name, words, IV] of [
   ['sha256Repeat', 8, [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]],
   ['sha224Repeat', 7, [0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4]],
