@@ -9,13 +9,12 @@
 import { hash } from 'node:crypto';
 import { SHA224_IV as IV224, SHA256_IV as IV256, SHA256_K as K256, sha1Repeat, sha1Repeat2, sha224Repeat, sha256Repeat } from './sha-unrolled.js';
 
-/**
- * The compact loops: small functions that the JIT compiles in moments. The unrolled ones
- * (sha-unrolled.ts) step about twice as fast once compiled, but a function that size runs
- * interpreted at first and costs tens of milliseconds to compile: a one-off read (a CLI run)
- * would pay more than it saves. So derivations start on these, and move to the unrolled code
- * once a process has shown it does many (or one long one).
- */
+// The compact loops: small functions that the JIT compiles in moments. The unrolled ones
+// (sha-unrolled.ts) step about twice as fast once compiled, but a function that size runs
+// interpreted at first and costs tens of milliseconds to compile: a one-off read (a CLI run)
+// would pay more than it saves. So derivations start on these, and move to the unrolled code
+// once a process has shown it does many (or one long one).
+
 /**
  * `state` ← SHA-1 of the 20 bytes it holds, `count` times. One block a step: the five state words,
  * then the fixed padding (0x80, zeros, bit length 160). The schedule runs in a 16-word ring,
