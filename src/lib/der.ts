@@ -333,10 +333,3 @@ export function bitString(node: Node | undefined, what: string, allowUnused = fa
   if (unused > 7 || (unused && !allowUnused)) throw malformed(`${what}: BIT STRING with ${unused} unused bits`);
   return n.bytes.subarray(n.contentStart + 1, n.contentEnd);
 }
-
-/** Children of any constructed node. */
-export function items(node: Node | undefined, what: string): Node[] {
-  if (!node) throw malformed(`${what}: missing`);
-  if (!node.constructed) throw malformed(`${what}: expected a constructed value, found ${describe(node)}`);
-  return node.children as Node[];
-}

@@ -172,9 +172,11 @@ export const WARM_AFTER = 24;
 /** A derivation this long pays for compiling the unrolled code by itself. */
 export const LONG_DERIVATION = 100_000;
 
-/** Which code a derivation of `iterations` steps should run now. */
-export function tierFor(iterations: number): 'compact' | 'unrolled' {
-  derivations++;
+type Tier = 'compact' | 'unrolled';
+
+/** Which code `count` derivations of `iterations` steps each should run now. */
+export function tierFor(iterations: number, count = 1): Tier {
+  derivations += count;
   return derivations > WARM_AFTER || iterations >= LONG_DERIVATION ? 'unrolled' : 'compact';
 }
 
@@ -203,10 +205,14 @@ export const SLICE = 50_000;
  * H^iterations: the first hash over `input` (any length), then iterations−1 more over the
  * digest. `pause` is awaited between slices of SLICE iterations (to let the event loop run).
  */
-export async function iterateHash(alg: string, input: Uint8Array, iterations: number, pause?: () => Promise<void>): Promise<Uint8Array> {
+export function iterateHash(alg: string, input: Uint8Array, iterations: number, pause?: () => Promise<void>): Promise<Uint8Array> {
+  return chain(alg, input, iterations, tierFor(iterations), pause);
+}
+
+async function chain(alg: string, input: Uint8Array, iterations: number, tier: Tier, pause?: () => Promise<void>): Promise<Uint8Array> {
   let a = first(alg, input);
   let left = iterations - 1;
-  const js = (tierFor(iterations) === 'unrolled' ? UNROLLED : COMPACT)[alg];
+  const js = (tier === 'unrolled' ? UNROLLED : COMPACT)[alg];
   const state = js ? toWords(a, js.words) : null;
   while (left > 0) {
     const n = pause ? Math.min(left, SLICE) : left;
@@ -224,8 +230,10 @@ export async function iterateHash(alg: string, input: Uint8Array, iterations: nu
  * otherwise, and for other hashes, one after the other.
  */
 export async function iterateHashPair(alg: string, inputA: Uint8Array, inputB: Uint8Array, iterations: number, pause?: () => Promise<void>): Promise<[Uint8Array, Uint8Array]> {
-  if (alg !== 'sha1' || tierFor(iterations) !== 'unrolled') {
-    return [await iterateHash(alg, inputA, iterations, pause), await iterateHash(alg, inputB, iterations, pause)];
+  // One decision for both chains, counted as the two derivations it is.
+  const tier = tierFor(iterations, 2);
+  if (alg !== 'sha1' || tier !== 'unrolled') {
+    return [await chain(alg, inputA, iterations, tier, pause), await chain(alg, inputB, iterations, tier, pause)];
   }
   const a = toWords(first(alg, inputA), 5);
   const b = toWords(first(alg, inputB), 5);
