@@ -1,19 +1,29 @@
 /**
- * H^r for the PKCS#12 KDF (RFC 7292 appendix B.2, step 6): A = H(D || I), then A = H(A) r−1 times.
+ * H^r for the PKCS#12 KDF (RFC 7292 appendix B.2, step 6) and PBKDF1: A = H(input), then A = H(A)
+ * r−1 times, for many chains at once.
  *
- * The repeated step hashes a digest-sized input, one block with fixed padding, tens of thousands
- * of times (600,000 for NSS). A call into node:crypto per step costs about a microsecond, nearly
- * all of it call overhead, so SHA-1, SHA-224 and SHA-256 run that loop here. Longer digests keep
- * node:crypto. The loop is sliced so that a caller can yield to the event loop between slices.
+ * The repeated step hashes a digest-sized input, one block with fixed padding, thousands of times
+ * (600,000 for NSS). A call into node:crypto per step costs about a microsecond, nearly all of it
+ * call overhead, so SHA-1, SHA-224 and SHA-256 run that loop in WebAssembly (sha-wasm.ts, made by
+ * scripts/gen-sha.mjs, which says why not in JavaScript). A file's SHA-1 chains are independent
+ * but for a key's later blocks (a PBE key and its IV, the keys of several bags), so they run four
+ * at a time in the lanes of SIMD vectors. Longer digests keep node:crypto. Where WebAssembly (or
+ * its SIMD) is missing, as under `node --jitless`, the compact JavaScript loops below do the work.
+ * Work is sliced so that a caller can yield to the event loop between slices.
  */
 import { hash } from 'node:crypto';
-import { SHA224_IV as IV224, SHA256_IV as IV256, SHA256_K as K256, sha1Repeat, sha1Repeat2, sha224Repeat, sha256Repeat } from './sha-unrolled.js';
+import { SCALAR_WASM, SIMD_WASM } from './sha-wasm.js';
 
-// The compact loops: small functions that the JIT compiles in moments. The unrolled ones
-// (sha-unrolled.ts) step about twice as fast once compiled, but a function that size runs
-// interpreted at first and costs tens of milliseconds to compile: a one-off read (a CLI run)
-// would pay more than it saves. So derivations start on these, and move to the unrolled code
-// once a process has shown it does many (or one long one).
+const SHA256_IV = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+const SHA224_IV = Int32Array.from([0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4]);
+const K256 = Int32Array.from([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+  0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
 
 /**
  * `state` ← SHA-1 of the 20 bytes it holds, `count` times. One block a step: the five state words,
@@ -43,7 +53,7 @@ function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
     let a = i0, b = i1, c = i2, d = i3, e = i4;
     let i = 0;
     for (; i < 16; i++) {
-      const t = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + W[i]!) | 0;
+      const t = (e + 0x5a827999 + W[i]! + ((b & c) | (~b & d)) + ((a << 5) | (a >>> 27))) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
@@ -54,7 +64,7 @@ function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
       const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
       const w = (x << 1) | (x >>> 31);
       W[i & 15] = w;
-      const t = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + 0x5a827999 + w) | 0;
+      const t = (e + 0x5a827999 + w + ((b & c) | (~b & d)) + ((a << 5) | (a >>> 27))) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
@@ -65,7 +75,7 @@ function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
       const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
       const w = (x << 1) | (x >>> 31);
       W[i & 15] = w;
-      const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + 0x6ed9eba1 + w) | 0;
+      const t = (e + 0x6ed9eba1 + w + (b ^ c ^ d) + ((a << 5) | (a >>> 27))) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
@@ -76,7 +86,7 @@ function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
       const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
       const w = (x << 1) | (x >>> 31);
       W[i & 15] = w;
-      const t = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + (0x8f1bbcdc | 0) + w) | 0;
+      const t = (e + (0x8f1bbcdc | 0) + w + ((b & c) | (b & d) | (c & d)) + ((a << 5) | (a >>> 27))) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
@@ -87,7 +97,7 @@ function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
       const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
       const w = (x << 1) | (x >>> 31);
       W[i & 15] = w;
-      const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + (0xca62c1d6 | 0) + w) | 0;
+      const t = (e + (0xca62c1d6 | 0) + w + (b ^ c ^ d) + ((a << 5) | (a >>> 27))) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
@@ -99,12 +109,13 @@ function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
     h2 = (i2 + c) | 0;
     h3 = (i3 + d) | 0;
     h4 = (i4 + e) | 0;
+    // Stored every step, not after the loop: see scripts/gen-sha.mjs on OSR and type feedback.
+    state[0] = h0;
+    state[1] = h1;
+    state[2] = h2;
+    state[3] = h3;
+    state[4] = h4;
   }
-  state[0] = h0;
-  state[1] = h1;
-  state[2] = h2;
-  state[3] = h3;
-  state[4] = h4;
 }
 
 /** `state` ← SHA-256 (or SHA-224 with its IV and 7 words) of the digest it holds, `count` times. */
@@ -125,7 +136,7 @@ function sha2Loop(state: Int32Array, count: number, W: Int32Array, iv: Int32Arra
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
       const ch = (e & f) ^ (~e & g);
-      const t1 = (h + S1 + ch + K256[i]! + W[i]!) | 0;
+      const t1 = (h + K256[i]! + W[i]! + ch + S1) | 0;
       const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
       const maj = (a & b) ^ (a & c) ^ (b & c);
       const t2 = (S0 + maj) | 0;
@@ -150,35 +161,78 @@ function sha2Loop(state: Int32Array, count: number, W: Int32Array, iv: Int32Arra
 }
 
 type Repeat = (state: Int32Array, count: number) => void;
+type Repeat4 = (states: readonly Int32Array[], count: number) => void;
 
-/** The compact loops, as Repeat functions. */
-export const COMPACT: Readonly<Record<string, { words: number; run: Repeat }>> = {
-  sha1: { words: 5, run: (s, n) => sha1Loop(s, n, new Int32Array(16)) },
-  sha224: { words: 7, run: (s, n) => sha2Loop(s, n, new Int32Array(64), IV224, 7) },
-  sha256: { words: 8, run: (s, n) => sha2Loop(s, n, new Int32Array(64), IV256, 8) },
-};
-
-/** The unrolled ones (generated by scripts/gen-sha.mjs). */
-export const UNROLLED: Readonly<Record<string, { words: number; run: Repeat }>> = {
-  sha1: { words: 5, run: sha1Repeat },
-  sha224: { words: 7, run: sha224Repeat },
-  sha256: { words: 8, run: sha256Repeat },
-};
-
-/** Derivations in this process, for the choice between the compact and the unrolled code. */
-let derivations = 0;
-/** After this many derivations a process is reading more than once: the unrolled code pays off. */
-export const WARM_AFTER = 24;
-/** A derivation this long pays for compiling the unrolled code by itself. */
-export const LONG_DERIVATION = 100_000;
-
-type Tier = 'compact' | 'unrolled';
-
-/** Which code `count` derivations of `iterations` steps each should run now. */
-export function tierFor(iterations: number, count = 1): Tier {
-  derivations += count;
-  return derivations > WARM_AFTER || iterations >= LONG_DERIVATION ? 'unrolled' : 'compact';
+/** The kernels a scheduler runs on: one chain (by digest), and four SHA-1 chains at once. */
+export interface Kernels {
+  readonly one: Readonly<Record<string, Repeat>>;
+  readonly four: Repeat4 | null;
 }
+
+/** The compact JavaScript loops: the fallback where WebAssembly is not available. */
+export const COMPACT: Kernels = {
+  one: {
+    sha1: (s, n) => sha1Loop(s, n, new Int32Array(16)),
+    sha224: (s, n) => sha2Loop(s, n, new Int32Array(64), SHA224_IV, 7),
+    sha256: (s, n) => sha2Loop(s, n, new Int32Array(64), SHA256_IV, 8),
+  },
+  four: null,
+};
+
+/** The part of the WebAssembly API used here (the DOM typings are not in this project's lib). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+
+function instantiate(base64: string): Record<string, unknown> | null {
+  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+  if (!wasm) return null;
+  try {
+    return new wasm.Instance(new wasm.Module(Buffer.from(base64, 'base64'))).exports;
+  } catch {
+    return null; // compiled out (--jitless), or no SIMD on this processor
+  }
+}
+
+/**
+ * The WebAssembly kernels; `null` where the runtime cannot compile them. State moves through the
+ * module's memory in little-endian words (the memory never grows, so the view stays valid).
+ */
+function wasmKernels(): Kernels | null {
+  const scalar = instantiate(SCALAR_WASM);
+  if (!scalar) return null;
+  const view = new DataView((scalar.memory as { buffer: ArrayBuffer }).buffer);
+  const wrap = (f: (count: number) => void): Repeat => (state, count) => {
+    for (let i = 0; i < state.length; i++) view.setInt32(4 * i, state[i]!, true);
+    f(count);
+    for (let i = 0; i < state.length; i++) state[i] = view.getInt32(4 * i, true);
+  };
+  const one = {
+    sha1: wrap(scalar.sha1 as (count: number) => void),
+    sha224: wrap(scalar.sha224 as (count: number) => void),
+    sha256: wrap(scalar.sha256 as (count: number) => void),
+  };
+  const simd = instantiate(SIMD_WASM);
+  if (!simd) return { one, four: null };
+  const v = new DataView((simd.memory as { buffer: ArrayBuffer }).buffer);
+  const run = simd.sha1x4 as (count: number) => void;
+  const four: Repeat4 = (states, count) => {
+    for (let k = 0; k < 4; k++) for (let j = 0; j < 5; j++) v.setInt32(16 * j + 4 * k, states[k]![j]!, true);
+    run(count);
+    for (let k = 0; k < 4; k++) for (let j = 0; j < 5; j++) states[k]![j] = v.getInt32(16 * j + 4 * k, true);
+  };
+  return { one, four };
+}
+
+let compiled: Kernels | undefined;
+/** The kernels this process uses: WebAssembly, compiled on first use, else the compact loops. */
+export function kernels(): Kernels {
+  compiled ??= wasmKernels() ?? COMPACT;
+  return compiled;
+}
+
+const WORDS: Readonly<Record<string, number>> = { sha1: 5, sha224: 7, sha256: 8 };
 
 const toWords = (b: Uint8Array, n: number): Int32Array => {
   const w = new Int32Array(n);
@@ -196,66 +250,111 @@ const toBytes = (w: Int32Array): Uint8Array => {
   return out;
 };
 
-const first = (alg: string, input: Uint8Array): Uint8Array => new Uint8Array(hash(alg, input, 'buffer') as unknown as Buffer);
+const digest = (alg: string, input: Uint8Array): Uint8Array => new Uint8Array(hash(alg, input, 'buffer') as unknown as Buffer);
 
-/** Iterations per slice between yields, when a yield is asked for. */
+/** Steps per kernel call, and between yields to the event loop when a caller asks for them. */
 export const SLICE = 50_000;
 
 /**
- * H^iterations: the first hash over `input` (any length), then iterations−1 more over the
- * digest. `pause` is awaited between slices of SLICE iterations (to let the event loop run).
+ * One chain: H over `input`, then `iterations` − 1 more over the digest. `done` receives the
+ * digest and may return a chain that depends on it (the next block of a key), which is scheduled
+ * with the rest.
  */
-export function iterateHash(alg: string, input: Uint8Array, iterations: number, pause?: () => Promise<void>): Promise<Uint8Array> {
-  return chain(alg, input, iterations, tierFor(iterations), pause);
+export interface Chain {
+  readonly input: Uint8Array;
+  readonly iterations: number;
+  done(digest: Uint8Array): Chain | null;
 }
 
-async function chain(alg: string, input: Uint8Array, iterations: number, tier: Tier, pause?: () => Promise<void>): Promise<Uint8Array> {
-  let a = first(alg, input);
-  let left = iterations - 1;
-  const js = (tier === 'unrolled' ? UNROLLED : COMPACT)[alg];
-  const state = js ? toWords(a, js.words) : null;
-  while (left > 0) {
-    const n = pause ? Math.min(left, SLICE) : left;
-    if (js) js.run(state!, n);
-    else for (let r = 0; r < n; r++) a = first(alg, a);
-    left -= n;
-    if (left > 0 && pause) await pause();
-  }
-  return state ? toBytes(state) : a;
+interface Lane {
+  chain: Chain;
+  state: Int32Array;
+  left: number;
 }
 
 /**
- * Two independent chains of the same length (a PBE key and its IV). Once the process is warm,
- * SHA-1 pairs run interleaved (sha1Repeat2: about 1.24x the throughput of one after the other);
- * otherwise, and for other hashes, one after the other.
+ * Runs `chains` (all over `alg`) to the end, yielding the steps of each kernel call. SHA-1
+ * chains share the four lanes when two or more are under way; a lone chain runs on the scalar
+ * kernel (62 ns a step against 136 for the four lanes).
  */
-export async function iterateHashPair(alg: string, inputA: Uint8Array, inputB: Uint8Array, iterations: number, pause?: () => Promise<void>): Promise<[Uint8Array, Uint8Array]> {
-  // One decision for both chains, counted as the two derivations it is.
-  const tier = tierFor(iterations, 2);
-  if (alg !== 'sha1' || tier !== 'unrolled') {
-    return [await chain(alg, inputA, iterations, tier, pause), await chain(alg, inputB, iterations, tier, pause)];
+function* schedule(alg: string, chains: readonly Chain[], k: Kernels): Generator<number, void, void> {
+  const ready = chains.slice();
+  const words = WORDS[alg];
+  const one = k.one[alg];
+  if (words === undefined || !one) {
+    for (let c = ready.shift(); c; c = ready.shift()) {
+      let a = digest(alg, c.input);
+      for (let left = c.iterations - 1; left > 0; ) {
+        const n = Math.min(left, SLICE);
+        for (let r = 0; r < n; r++) a = digest(alg, a);
+        left -= n;
+        yield n;
+      }
+      const next = c.done(a);
+      if (next) ready.push(next);
+    }
+    return;
   }
-  const a = toWords(first(alg, inputA), 5);
-  const b = toWords(first(alg, inputB), 5);
-  let left = iterations - 1;
-  while (left > 0) {
-    const n = pause ? Math.min(left, SLICE) : left;
-    sha1Repeat2(a, b, n);
-    left -= n;
-    if (left > 0 && pause) await pause();
+  const four = alg === 'sha1' ? k.four : null;
+  const lanes: (Lane | null)[] = new Array(four ? 4 : 1).fill(null);
+  const spare = new Int32Array(5);
+  for (;;) {
+    for (let i = 0; i < lanes.length; i++) {
+      while (!lanes[i] && ready.length > 0) {
+        const c = ready.shift()!;
+        const first = digest(alg, c.input);
+        if (c.iterations > 1) {
+          lanes[i] = { chain: c, state: toWords(first, words), left: c.iterations - 1 };
+        } else {
+          const next = c.done(first);
+          if (next) ready.push(next);
+        }
+      }
+    }
+    const busy = lanes.filter((l): l is Lane => l !== null);
+    if (busy.length === 0) return;
+    const n = Math.min(SLICE, ...busy.map((l) => l.left));
+    if (busy.length === 1) one(busy[0]!.state, n);
+    else four!(lanes.map((l) => l?.state ?? spare), n);
+    for (let i = 0; i < lanes.length; i++) {
+      const l = lanes[i];
+      if (!l) continue;
+      l.left -= n;
+      if (l.left === 0) {
+        lanes[i] = null;
+        const next = l.chain.done(toBytes(l.state));
+        if (next) ready.push(next);
+      }
+    }
+    yield n;
   }
-  return [toBytes(a), toBytes(b)];
 }
 
-/** The same as iterateHash without yielding, for the writer. */
-export function iterateHashSync(alg: string, input: Uint8Array, iterations: number): Uint8Array {
-  let a = first(alg, input);
-  const js = (tierFor(iterations) === 'unrolled' ? UNROLLED : COMPACT)[alg];
-  if (js) {
-    const state = toWords(a, js.words);
-    js.run(state, iterations - 1);
-    return toBytes(state);
+/**
+ * Runs the chains; `pause` is awaited between slices of work (to let the event loop run).
+ * `using` chooses the kernels (tests run both); by default WebAssembly where it compiles.
+ */
+export async function runChains(alg: string, chains: readonly Chain[], pause?: () => Promise<void>, using: Kernels = kernels()): Promise<void> {
+  let steps = 0;
+  const it = schedule(alg, chains, using);
+  for (let r = it.next(); !r.done; r = it.next()) {
+    steps += r.value;
+    if (pause && steps >= SLICE) {
+      steps = 0;
+      await pause();
+    }
   }
-  for (let r = 1; r < iterations; r++) a = first(alg, a);
-  return a;
+}
+
+/** The same without yielding (the writer's few short derivations). */
+export function runChainsSync(alg: string, chains: readonly Chain[], using: Kernels = kernels()): void {
+  const it = schedule(alg, chains, using);
+  while (!it.next().done);
+}
+
+/** One chain: H^iterations over `input`. */
+export async function iterateHash(alg: string, input: Uint8Array, iterations: number, pause?: () => Promise<void>, using?: Kernels): Promise<Uint8Array> {
+  let out: Uint8Array | null = null;
+  await runChains(alg, [{ input, iterations, done: (d) => ((out = d), null) }], pause, using);
+  return out!;
 }

@@ -4,10 +4,43 @@
  */
 import { pbkdf2 as pbkdf2Cb, pbkdf2Sync } from 'node:crypto';
 import type { HashInfo } from './oids.js';
-import { iterateHash, iterateHashPair, iterateHashSync } from './iterate.js';
+import { runChains, runChainsSync, type Chain } from './iterate.js';
 
 /** Purpose bytes of appendix B.3. */
 export const KDF_ID = { key: 1, iv: 2, mac: 3 } as const;
+
+/** `n` bytes from the PKCS#12 KDF (RFC 7292 appendix B.2); the password already encoded (see {@link bmpPassword}). */
+export interface Pkcs12KdfRequest {
+  readonly kind: 'pkcs12';
+  readonly h: HashInfo;
+  readonly password: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly id: number;
+  readonly iterations: number;
+  readonly n: number;
+}
+
+/** PBKDF1 (RFC 8018 section 5.1): the first `n` bytes of H^iterations(password || salt). */
+export interface Pbkdf1Request {
+  readonly kind: 'pbkdf1';
+  readonly hash: string;
+  readonly password: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly iterations: number;
+  readonly n: number;
+}
+
+/** PBKDF2 (RFC 8018 section 5.2) with HMAC over `digest`, native. */
+export interface Pbkdf2Request {
+  readonly kind: 'pbkdf2';
+  readonly digest: string;
+  readonly password: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly iterations: number;
+  readonly keyLength: number;
+}
+
+export type KdfRequest = Pkcs12KdfRequest | Pbkdf1Request | Pbkdf2Request;
 
 function prepare(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number): { D: Uint8Array; I: Uint8Array } {
   const { v } = h;
@@ -48,75 +81,145 @@ const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 };
 
 /**
- * Derives `n` bytes from `password` (already encoded, see {@link bmpPassword}) and `salt`.
- * `iterations` must have been checked against the caller's limit before this is called.
- * `pause` is awaited between slices of a long derivation, so the event loop keeps running.
+ * The chain of blocks of one PKCS#12 KDF request: block i + 1 starts from I changed by block i's
+ * digest, so each block's chain hands on the next when it ends. `null` when no bytes are asked for.
  */
-export async function pkcs12Kdf(
-  h: HashInfo,
-  password: Uint8Array,
-  salt: Uint8Array,
-  id: number,
-  iterations: number,
-  n: number,
-  pause?: () => Promise<void>,
-): Promise<Uint8Array> {
-  const { D, I } = prepare(h, password, salt, id);
-  const c = Math.ceil(n / h.u);
-  const result = new Uint8Array(c * h.u);
-  for (let i = 0; i < c; i++) {
-    const A = await iterateHash(h.node, concat(D, I), iterations, pause);
-    result.set(A, i * h.u);
-    if (i < c - 1) nextI(h, I, A);
+function pkcs12Chain(r: Pkcs12KdfRequest, finish: (key: Uint8Array) => void): Chain | null {
+  const { u } = r.h;
+  const blocks = Math.ceil(r.n / u);
+  if (blocks === 0) {
+    finish(new Uint8Array(0));
+    return null;
   }
-  return result.subarray(0, n);
+  const { D, I } = prepare(r.h, r.password, r.salt, r.id);
+  const result = new Uint8Array(blocks * u);
+  let i = 0;
+  const block = (): Chain => ({
+    input: concat(D, I),
+    iterations: r.iterations,
+    done(A) {
+      result.set(A, i * u);
+      if (++i === blocks) {
+        finish(result.subarray(0, r.n));
+        return null;
+      }
+      nextI(r.h, I, A);
+      return block();
+    },
+  });
+  return block();
+}
+
+/** The hash chains of a batch, grouped by digest; each writes its key into `out`. */
+function chainsOf(reqs: readonly KdfRequest[], out: Uint8Array[]): Map<string, Chain[]> {
+  const groups = new Map<string, Chain[]>();
+  const add = (alg: string, c: Chain | null): void => {
+    if (c) groups.set(alg, [...(groups.get(alg) ?? []), c]);
+  };
+  reqs.forEach((r, i) => {
+    if (r.kind === 'pkcs12') add(r.h.node, pkcs12Chain(r, (key) => (out[i] = key)));
+    if (r.kind === 'pbkdf1') {
+      add(r.hash, { input: concat(r.password, r.salt), iterations: r.iterations, done: (T) => ((out[i] = T.subarray(0, r.n)), null) });
+    }
+  });
+  return groups;
+}
+
+/** From this many iterations on, PBKDF2 runs on libuv's thread pool instead of the event loop. */
+export const ASYNC_PBKDF2_FROM = 20_000;
+
+/**
+ * Derives a batch of keys. Hash chains (PKCS#12 KDF and PBKDF1) run together, SHA-1 ones four at a
+ * time in SIMD lanes; PBKDF2 is native, and counts of ASYNC_PBKDF2_FROM and more run side by side
+ * on the thread pool meanwhile. `pause` is awaited between slices of the chains' work, so a long
+ * derivation does not hold the event loop. Every count must have been checked against the
+ * caller's limit before this is called.
+ */
+export async function deriveKeys(reqs: readonly KdfRequest[], pause?: () => Promise<void>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = new Array(reqs.length);
+  const background: Promise<void>[] = [];
+  reqs.forEach((r, i) => {
+    if (r.kind === 'pbkdf2' && r.iterations >= ASYNC_PBKDF2_FROM) {
+      background.push(
+        new Promise((resolve, reject) => {
+          pbkdf2Cb(r.password, r.salt, r.iterations, r.keyLength, r.digest, (err, key) => (err ? reject(err) : resolve(void (out[i] = new Uint8Array(key)))));
+        }),
+      );
+    }
+  });
+  // Settled together, so that a failure in one leaves no other promise rejected unobserved.
+  const pending = Promise.allSettled(background);
+  try {
+    reqs.forEach((r, i) => {
+      if (r.kind === 'pbkdf2' && r.iterations < ASYNC_PBKDF2_FROM) out[i] = new Uint8Array(pbkdf2Sync(r.password, r.salt, r.iterations, r.keyLength, r.digest));
+    });
+    for (const [alg, chains] of chainsOf(reqs, out)) await runChains(alg, chains, pause);
+  } finally {
+    for (const s of await pending) if (s.status === 'rejected') throw s.reason;
+  }
+  return out;
+}
+
+/** The same, synchronously (the writer's few derivations at small counts). */
+export function deriveKeysSync(reqs: readonly KdfRequest[]): Uint8Array[] {
+  const out: Uint8Array[] = new Array(reqs.length);
+  reqs.forEach((r, i) => {
+    if (r.kind === 'pbkdf2') out[i] = new Uint8Array(pbkdf2Sync(r.password, r.salt, r.iterations, r.keyLength, r.digest));
+  });
+  for (const [alg, chains] of chainsOf(reqs, out)) runChainsSync(alg, chains);
+  return out;
+}
+
+/** One PKCS#12 KDF derivation of `n` bytes (see {@link deriveKeys}). */
+export async function pkcs12Kdf(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number, iterations: number, n: number, pause?: () => Promise<void>): Promise<Uint8Array> {
+  return (await deriveKeys([{ kind: 'pkcs12', h, password, salt, id, iterations, n }], pause))[0]!;
+}
+
+/** The same, synchronously. */
+export function pkcs12KdfSync(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number, iterations: number, n: number): Uint8Array {
+  return deriveKeysSync([{ kind: 'pkcs12', h, password, salt, id, iterations, n }])[0]!;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+/** What a request derives, apart from the password (compared as bytes, never put in a string). */
+function cacheKey(r: KdfRequest): string {
+  if (r.kind === 'pkcs12') return `pkcs12 ${r.h.node} ${r.id} ${r.iterations} ${r.n} ${hex(r.salt)}`;
+  if (r.kind === 'pbkdf1') return `pbkdf1 ${r.hash} ${r.iterations} ${r.n} ${hex(r.salt)}`;
+  return `pbkdf2 ${r.digest} ${r.iterations} ${r.keyLength} ${hex(r.salt)}`;
 }
 
 /**
- * Two derivations from the same password, salt and count that differ in purpose (a key and its
- * IV): their first blocks run as one interleaved pair, any further blocks one by one.
+ * The keys derived during one read. The reader derives what it can foresee in one batch
+ * ({@link KdfSession.derive} with many requests); a scheme asking later for a key derived before
+ * gets it without deriving again.
  */
-export async function pkcs12KdfPair(
-  h: HashInfo,
-  password: Uint8Array,
-  salt: Uint8Array,
-  a: { id: number; n: number },
-  b: { id: number; n: number },
-  iterations: number,
-  pause?: () => Promise<void>,
-): Promise<[Uint8Array, Uint8Array]> {
-  if (a.n === 0 || b.n === 0) {
-    return [await pkcs12Kdf(h, password, salt, a.id, iterations, a.n, pause), await pkcs12Kdf(h, password, salt, b.id, iterations, b.n, pause)];
-  }
-  const A = prepare(h, password, salt, a.id);
-  const B = prepare(h, password, salt, b.id);
-  const [a1, b1] = await iterateHashPair(h.node, concat(A.D, A.I), concat(B.D, B.I), iterations, pause);
-  const finish = async (x: { D: Uint8Array; I: Uint8Array }, firstBlock: Uint8Array, n: number): Promise<Uint8Array> => {
-    const c = Math.ceil(n / h.u);
-    const result = new Uint8Array(c * h.u);
-    result.set(firstBlock, 0);
-    let prev = firstBlock;
-    for (let i = 1; i < c; i++) {
-      nextI(h, x.I, prev);
-      prev = await iterateHash(h.node, concat(x.D, x.I), iterations, pause);
-      result.set(prev, i * h.u);
-    }
-    return result.subarray(0, n);
-  };
-  return [await finish(A, a1, a.n), await finish(B, b1, b.n)];
-}
+export class KdfSession {
+  private readonly known = new Map<string, { password: Uint8Array; key: Uint8Array }[]>();
 
-/** The same, synchronously (the writer's derivations). */
-export function pkcs12KdfSync(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number, iterations: number, n: number): Uint8Array {
-  const { D, I } = prepare(h, password, salt, id);
-  const c = Math.ceil(n / h.u);
-  const result = new Uint8Array(c * h.u);
-  for (let i = 0; i < c; i++) {
-    const A = iterateHashSync(h.node, concat(D, I), iterations);
-    result.set(A, i * h.u);
-    if (i < c - 1) nextI(h, I, A);
+  constructor(private readonly pause?: () => Promise<void>) {}
+
+  private find(r: KdfRequest): Uint8Array | undefined {
+    return this.known.get(cacheKey(r))?.find((e) => Buffer.compare(e.password, r.password) === 0)?.key;
   }
-  return result.subarray(0, n);
+
+  /** True when every request's key is known already. */
+  has(reqs: readonly KdfRequest[]): boolean {
+    return reqs.every((r) => this.find(r) !== undefined);
+  }
+
+  /** Each request's key: known ones as they are, the others derived together. */
+  async derive(reqs: readonly KdfRequest[]): Promise<Uint8Array[]> {
+    const missing = reqs.filter((r) => this.find(r) === undefined);
+    if (missing.length > 0) {
+      const keys = await deriveKeys(missing, this.pause);
+      missing.forEach((r, i) => {
+        const k = cacheKey(r);
+        this.known.set(k, [...(this.known.get(k) ?? []), { password: r.password, key: keys[i]! }]);
+      });
+    }
+    return reqs.map((r) => this.find(r)!);
+  }
 }
 
 /**
@@ -149,15 +252,4 @@ export function legacyOpensslPassword(password: string): Uint8Array {
 /** The PBKDF2 / PBMAC1 password form: UTF-8 bytes, no terminator. */
 export function utf8Password(password: string | undefined): Uint8Array {
   return password === undefined ? new Uint8Array(0) : new TextEncoder().encode(password);
-}
-
-/** From this many iterations on, PBKDF2 runs on libuv's thread pool instead of the event loop. */
-export const ASYNC_PBKDF2_FROM = 20_000;
-
-/** PBKDF2 (native): synchronous for small counts, on the thread pool for large ones. */
-export function pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number, digest: string): Promise<Uint8Array> {
-  if (iterations < ASYNC_PBKDF2_FROM) return Promise.resolve(new Uint8Array(pbkdf2Sync(password, salt, iterations, keyLength, digest)));
-  return new Promise((resolve, reject) => {
-    pbkdf2Cb(password, salt, iterations, keyLength, digest, (err, key) => (err ? reject(err) : resolve(new Uint8Array(key))));
-  });
 }

@@ -5,7 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PfxkitError } from '../errors.js';
 import * as der from '../lib/der.js';
-import { KDF_ID, pbkdf2, pkcs12Kdf } from './kdf.js';
+import { KDF_ID, type KdfRequest, type KdfSession } from './kdf.js';
 import type { Limits } from './limits.js';
 import { DIGESTS, HMACS, OID, nameOid, type HashInfo } from './oids.js';
 import { iterationCount, parsePbkdf2, type PasswordForm, type Pbkdf2Params } from './pbe.js';
@@ -16,8 +16,10 @@ export interface MacCheck {
   readonly digest: string;
   readonly iterations: number;
   readonly passwordForm: PasswordForm;
-  /** True when the MAC computed with this encoded password matches. */
-  verify(password: Uint8Array, content: Uint8Array, pause?: () => Promise<void>): Promise<boolean>;
+  /** The key derivation that checking with this encoded password takes. */
+  kdf(password: Uint8Array): KdfRequest[];
+  /** True when the MAC computed with this encoded password (its key from `session`) matches. */
+  verify(password: Uint8Array, content: Uint8Array, session: KdfSession): Promise<boolean>;
 }
 
 /** Shortest PBMAC1 key accepted: a forged file can declare a 1-byte key and brute-force it. */
@@ -59,9 +61,10 @@ export function parseMacData(node: der.Node, limits: Limits): MacCheck {
     digest: h.label,
     iterations,
     passwordForm: 'bmp',
-    async verify(password, content, pause) {
-      const key = await pkcs12Kdf(h, password, salt, KDF_ID.mac, iterations, h.u, pause);
-      return timingSafeEqual(createHmac(h.node, key).update(content).digest(), expected);
+    kdf: (password) => [{ kind: 'pkcs12', h, password, salt, id: KDF_ID.mac, iterations, n: h.u }],
+    async verify(password, content, session) {
+      const [key] = await session.derive(this.kdf(password));
+      return timingSafeEqual(createHmac(h.node, key!).update(content).digest(), expected);
     },
   };
 }
@@ -78,9 +81,10 @@ function pbmac1(kdf: Pbkdf2Params, keyLength: number, hmac: HashInfo, expected: 
     digest: hmac.label,
     iterations: kdf.iterations,
     passwordForm: 'utf8',
-    async verify(password, content) {
-      const key = await pbkdf2(password, kdf.salt, kdf.iterations, keyLength, kdf.prf.node);
-      return timingSafeEqual(createHmac(hmac.node, key).update(content).digest(), expected);
+    kdf: (password) => [{ kind: 'pbkdf2', digest: kdf.prf.node, password, salt: kdf.salt, iterations: kdf.iterations, keyLength }],
+    async verify(password, content, session) {
+      const [key] = await session.derive(this.kdf(password));
+      return timingSafeEqual(createHmac(hmac.node, key!).update(content).digest(), expected);
     },
   };
 }

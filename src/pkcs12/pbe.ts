@@ -7,10 +7,10 @@
  * count that is refused. Decryption returns `null` for a wrong key (bad padding); the caller
  * decides what a wrong key means.
  */
-import { createDecipheriv, createHash } from 'node:crypto';
+import { createDecipheriv } from 'node:crypto';
 import { PfxkitError } from '../errors.js';
 import * as der from '../lib/der.js';
-import { KDF_ID, pbkdf2, pkcs12KdfPair } from './kdf.js';
+import { KDF_ID, type KdfRequest, type KdfSession } from './kdf.js';
 import { DIGESTS, HMACS, OID, nameOid, type HashInfo } from './oids.js';
 import { rc2CbcDecrypt, rc4 } from './rc2.js';
 import type { Limits } from './limits.js';
@@ -27,11 +27,13 @@ export interface PbeScheme {
   readonly family: 'pkcs12-pbe' | 'pbes2' | 'pbes1';
   readonly iterations: number;
   readonly passwordForm: PasswordForm;
+  /** The key derivations that decrypting with this encoded password takes (a reader can derive many schemes' at once). */
+  kdf(password: Uint8Array): KdfRequest[];
   /**
-   * Decrypts with an encoded password; `null` when the padding shows the key was wrong. `pause`
-   * is awaited between slices of a long key derivation.
+   * Decrypts with an encoded password, its keys from `session` (derived there unless they were
+   * already); `null` when the padding shows the key was wrong.
    */
-  decrypt(password: Uint8Array, data: Uint8Array, pause?: () => Promise<void>): Promise<Uint8Array | null>;
+  decrypt(password: Uint8Array, data: Uint8Array, session: KdfSession): Promise<Uint8Array | null>;
 }
 
 const sha1 = DIGESTS[OID.sha1]!;
@@ -215,10 +217,13 @@ export function parsePbe(node: der.Node | undefined, what: string, limits: Limit
       family: 'pkcs12-pbe',
       iterations,
       passwordForm: 'bmp',
-      async decrypt(password, data, pause) {
-        // The key and the IV are independent chains: derived side by side.
-        const [key, iv] = await pkcs12KdfPair(sha1, password, salt, { id: KDF_ID.key, n: spec.keyLen }, { id: KDF_ID.iv, n: spec.ivLen }, iterations, pause);
-        return decryptWith(spec, key, iv, data);
+      kdf: (password) => [
+        { kind: 'pkcs12', h: sha1, password, salt, id: KDF_ID.key, iterations, n: spec.keyLen },
+        { kind: 'pkcs12', h: sha1, password, salt, id: KDF_ID.iv, iterations, n: spec.ivLen },
+      ],
+      async decrypt(password, data, session) {
+        const [key, iv] = await session.derive(this.kdf(password));
+        return decryptWith(spec, key!, iv!, data);
       },
     };
   }
@@ -237,9 +242,10 @@ export function parsePbe(node: der.Node | undefined, what: string, limits: Limit
       family: 'pbes2',
       iterations: kdf.iterations,
       passwordForm: 'utf8',
-      async decrypt(password, data) {
-        const key = await pbkdf2(password, kdf.salt, kdf.iterations, spec.keyLen, kdf.prf.node);
-        return decryptWith(spec, key, iv, data);
+      kdf: (password) => [{ kind: 'pbkdf2', digest: kdf.prf.node, password, salt: kdf.salt, iterations: kdf.iterations, keyLength: spec.keyLen }],
+      async decrypt(password, data, session) {
+        const [key] = await session.derive(this.kdf(password));
+        return decryptWith(spec, key!, iv, data);
       },
     };
   }
@@ -256,11 +262,11 @@ export function parsePbe(node: der.Node | undefined, what: string, limits: Limit
       family: 'pbes1',
       iterations,
       passwordForm: 'utf8',
-      async decrypt(password, data) {
-        // PBKDF1: T = H^c(P || S); key = T[0..8), IV = T[8..16)
-        let t: Uint8Array = createHash(p1.hash).update(password).update(salt).digest();
-        for (let i = 1; i < iterations; i++) t = createHash(p1.hash).update(t).digest();
-        return decryptWith(spec, t.subarray(0, 8), t.subarray(8, 16), data);
+      // PBKDF1: T = H^c(P || S); key = T[0..8), IV = T[8..16)
+      kdf: (password) => [{ kind: 'pbkdf1', hash: p1.hash, password, salt, iterations, n: 16 }],
+      async decrypt(password, data, session) {
+        const [t] = await session.derive(this.kdf(password));
+        return decryptWith(spec, t!.subarray(0, 8), t!.subarray(8, 16), data);
       },
     };
   }

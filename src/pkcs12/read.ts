@@ -3,7 +3,9 @@
  *
  * Order of work: the whole visible structure is parsed first, so every iteration count that can
  * be seen is checked against the limit before any derivation; then the MAC settles which password
- * encoding is right; then encrypted safes and shrouded keys are decrypted, each inner count again
+ * encoding is right; then the keys of every encrypted safe and shrouded key in sight are derived
+ * in one batch (independent chains share SIMD lanes, PBKDF2s share the thread pool) and those
+ * parts decrypted, then likewise the shrouded keys found inside them, each inner count again
  * checked before its derivation; finally keys are matched to certificates by public key.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
@@ -14,7 +16,7 @@ import { derivedPublicId, pkcs8Facts } from '../cert/keys.js';
 import { orderCertificates } from '../cert/chain.js';
 import type { EncryptedPart, Integrity, Pkcs12Bundle, PrivateKeyEntry } from './bundle.js';
 import { toDer } from './input.js';
-import { bmpPassword, legacyOpensslPassword, utf8Password } from './kdf.js';
+import { KdfSession, bmpPassword, legacyOpensslPassword, utf8Password, type KdfRequest } from './kdf.js';
 import { DEFAULT_MAX_ITERATIONS, type Limits } from './limits.js';
 import { parseMacData, type MacCheck } from './mac.js';
 import { OID, OID_NAMES, nameOid } from './oids.js';
@@ -206,11 +208,12 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
   for (const s of safes) if (s.kind === 'plain') collectBags(s.bytes, collected, limits, 0);
 
   // 2. Integrity decides the password encoding.
+  const session = new KdfSession(yieldToLoop);
   let macPassword: Uint8Array | null = null;
   if (mac) {
     for (const candidate of passwordCandidates(password, mac.passwordForm)) {
       work.spend(mac.iterations);
-      if (await mac.verify(candidate, content, yieldToLoop)) {
+      if (await mac.verify(candidate, content, session)) {
         macPassword = candidate;
         break;
       }
@@ -220,14 +223,29 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
     }
   }
 
-  const decrypt = async (scheme: PbeScheme, ciphertext: Uint8Array, what: string, accept: (plain: Uint8Array) => boolean): Promise<Uint8Array> => {
-    let list = passwordCandidates(password, scheme.passwordForm);
-    if (macPassword && mac?.passwordForm === scheme.passwordForm) {
-      list = [macPassword, ...list.filter((c) => Buffer.compare(c, macPassword!) !== 0)];
-    }
-    for (const candidate of list) {
+  /** The encoded passwords to try on a part, the likeliest (the MAC's, when it has this form) first. */
+  const candidatesFor = (scheme: PbeScheme): Uint8Array[] => {
+    const list = passwordCandidates(password, scheme.passwordForm);
+    if (!macPassword || mac?.passwordForm !== scheme.passwordForm) return list;
+    return [macPassword, ...list.filter((c) => Buffer.compare(c, macPassword!) !== 0)];
+  };
+  // Schemes whose keys for their first candidate were derived ahead, their work already counted.
+  const prepaid = new Set<PbeScheme>();
+  /** Derives the keys of these parts for their likeliest password in one batch. */
+  const prepare = async (schemes: PbeScheme[]): Promise<void> => {
+    const reqs: KdfRequest[] = [];
+    for (const scheme of schemes) {
       work.spend(scheme.iterations);
-      const plain = await scheme.decrypt(candidate, ciphertext, yieldToLoop);
+      prepaid.add(scheme);
+      reqs.push(...scheme.kdf(candidatesFor(scheme)[0]!));
+    }
+    await session.derive(reqs);
+  };
+  const decrypt = async (scheme: PbeScheme, ciphertext: Uint8Array, what: string, accept: (plain: Uint8Array) => boolean): Promise<Uint8Array> => {
+    const list = candidatesFor(scheme);
+    for (const [i, candidate] of list.entries()) {
+      if (!(i === 0 && prepaid.delete(scheme))) work.spend(scheme.iterations);
+      const plain = await scheme.decrypt(candidate, ciphertext, session);
       if (plain && accept(plain)) return plain;
     }
     throw new PfxkitError(
@@ -246,14 +264,17 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
     }
   };
 
-  // 3. Encrypted safes, then shrouded keys.
+  // 3. Encrypted safes, then shrouded keys: the keys of all in sight derived first, together.
   const parts: EncryptedPart[] = [];
-  for (const s of safes) {
-    if (s.kind !== 'encrypted') continue;
+  const encrypted = safes.filter((s) => s.kind === 'encrypted');
+  const shroudedSeen = collected.keys.length;
+  await prepare([...encrypted.map((s) => s.scheme), ...collected.keys.flatMap((k) => (k.shrouded ? [k.shrouded.scheme] : []))]);
+  for (const s of encrypted) {
     parts.push({ part: 'safe', family: s.scheme.family, cipher: s.scheme.cipher, iterations: s.scheme.iterations, description: s.scheme.description });
     const plain = await decrypt(s.scheme, s.data, 'encrypted safe', isSequence);
     collectBags(plain, collected, limits, 0);
   }
+  await prepare(collected.keys.slice(shroudedSeen).flatMap((k) => (k.shrouded ? [k.shrouded.scheme] : [])));
   for (const k of collected.keys) {
     if (!k.shrouded) continue;
     const { scheme } = k.shrouded;

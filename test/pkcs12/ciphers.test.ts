@@ -5,9 +5,20 @@ import forge from 'node-forge';
 import { root } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 import { DIGESTS, OID } from '../../src/pkcs12/oids.js';
-import { bmpPassword, legacyOpensslPassword, pkcs12Kdf, pkcs12KdfPair, pkcs12KdfSync } from '../../src/pkcs12/kdf.js';
-import { COMPACT, iterateHash, iterateHashPair, iterateHashSync, SLICE, UNROLLED, WARM_AFTER, tierFor } from '../../src/pkcs12/iterate.js';
-import { hash, randomBytes } from 'node:crypto';
+import {
+  ASYNC_PBKDF2_FROM,
+  KdfSession,
+  bmpPassword,
+  deriveKeys,
+  deriveKeysSync,
+  legacyOpensslPassword,
+  pkcs12Kdf,
+  pkcs12KdfSync,
+  type KdfRequest,
+  type Pkcs12KdfRequest,
+} from '../../src/pkcs12/kdf.js';
+import { COMPACT, SLICE, iterateHash, kernels, runChains, runChainsSync, type Chain } from '../../src/pkcs12/iterate.js';
+import { hash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { RC2_PITABLE, rc2CbcDecrypt, rc2CbcEncrypt, rc2DecryptBlock, rc2EncryptBlock, rc2ExpandKey, rc4 } from '../../src/pkcs12/rc2.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -42,17 +53,25 @@ describe('RC2 (RFC 2268 section 5 test vectors)', () => {
     expect(new Set(RC2_PITABLE).size).toBe(256);
   });
 
-  it('CBC round-trips and agrees with node-forge (an independent RC2)', () => {
-    const key = hex('0102030405');
+  it.each([
+    ['RC2-40 (PKCS#12 PBE)', '0102030405', 40],
+    ['RC2-64 (PBES1)', '0102030405060708', 64],
+    ['RC2-128 (PKCS#12 PBE, PBES2)', '000102030405060708090a0b0c0d0e0f', 128],
+  ])('%s: CBC round-trips and agrees with node-forge (an independent RC2)', (_name, keyHex, bits) => {
+    const key = hex(keyHex);
     const iv = hex('0011223344556677');
-    const data = Uint8Array.from({ length: 64 }, (_, i) => i * 7);
-    const ours = rc2CbcEncrypt(key, 40, iv, data);
-    const cipher = forge.rc2.createEncryptionCipher(forge.util.createBuffer(Buffer.from(key).toString('binary')), 40);
+    const data = Uint8Array.from({ length: 1296 }, (_, i) => (i * 7) ^ (i >> 8));
+    const ours = rc2CbcEncrypt(key, bits, iv, data);
+    const cipher = forge.rc2.createEncryptionCipher(forge.util.createBuffer(Buffer.from(key).toString('binary')), bits);
     cipher.start(forge.util.createBuffer(Buffer.from(iv).toString('binary')));
     cipher.update(forge.util.createBuffer(Buffer.from(data).toString('binary')));
     cipher.finish(() => true); // no padding: the data is whole blocks
     expect(toHex(ours)).toBe(Buffer.from(cipher.output.getBytes(), 'binary').toString('hex'));
-    expect(toHex(rc2CbcDecrypt(key, 40, iv, ours))).toBe(toHex(data));
+    expect(toHex(rc2CbcDecrypt(key, bits, iv, ours))).toBe(toHex(data));
+    // The CBC loop and the block function (checked on RFC 2268's vectors) agree block by block.
+    const block = ours.slice(8, 16);
+    rc2DecryptBlock(rc2ExpandKey(key, bits), block);
+    expect(toHex(block.map((x, i) => x ^ ours[i]!))).toBe(toHex(data.subarray(8, 16)));
   });
 
   it('refuses bad sizes', () => {
@@ -100,73 +119,121 @@ describe('the iterated hash (our SHA-1/SHA-224/SHA-256 compression) against node
     for (let i = 1; i < n; i++) a = hash(alg, a, 'buffer') as unknown as Uint8Array;
     return toHex(a);
   };
-  it.each(['sha1', 'sha224', 'sha256', 'sha384', 'sha512'])('%s over 1, 2, 3, 64 and 1000 iterations', async (alg) => {
-    for (const n of [1, 2, 3, 64, 1000]) {
-      const first = randomBytes(1 + n % 200);
-      expect(toHex(iterateHashSync(alg, first, n))).toBe(reference(alg, first, n));
-      expect(toHex(await iterateHash(alg, first, n, async () => undefined))).toBe(reference(alg, first, n));
-    }
-  });
-  it.each(['sha1', 'sha224', 'sha256'])('%s: the compact and the unrolled code give the same digests', (alg) => {
-    for (const n of [1, 2, 5, 333]) {
-      const start = hash(alg, randomBytes(40), 'buffer') as unknown as Uint8Array;
-      const words = COMPACT[alg]!.words;
-      const view = (b: Uint8Array) => Int32Array.from({ length: words }, (_, i) => Buffer.from(b).readInt32BE(4 * i));
-      const x = view(start);
-      const y = view(start);
-      COMPACT[alg]!.run(x, n);
-      UNROLLED[alg]!.run(y, n);
-      let ref = start;
-      for (let i = 0; i < n; i++) ref = hash(alg, ref, 'buffer') as unknown as Uint8Array;
-      expect([...x]).toEqual([...view(ref)]);
-      expect([...y]).toEqual([...view(ref)]);
-    }
+  const KERNELS = [
+    ['WebAssembly', kernels()],
+    ['compact JavaScript', COMPACT],
+  ] as const;
+
+  it('this Node runs the WebAssembly kernels, SIMD included (else reads fall back to the slow loops)', () => {
+    expect(kernels()).not.toBe(COMPACT);
+    expect(kernels().four).not.toBeNull();
   });
 
-  it('a one-off short derivation runs the compact code; a long one, or a warm process, the unrolled', () => {
-    expect(tierFor(1_000_000)).toBe('unrolled');
-    for (let i = 0; i < WARM_AFTER; i++) tierFor(10);
-    expect(tierFor(10)).toBe('unrolled');
-  });
-
-  it('src/pkcs12/sha-unrolled.ts is what scripts/gen-sha.mjs generates', () => {
-    const generated = execFileSync(process.execPath, [join(root, 'scripts', 'gen-sha.mjs')], { encoding: 'utf8' });
-    expect(readFileSync(join(root, 'src', 'pkcs12', 'sha-unrolled.ts'), 'utf8')).toBe(generated);
-  });
-
-  it('yields between slices of a long derivation', async () => {
-    let pauses = 0;
-    const first = randomBytes(20);
-    const out = await iterateHash('sha256', first, SLICE * 2 + 5, async () => {
-      pauses++;
-    });
-    expect(pauses).toBe(2);
-    expect(toHex(out)).toBe(toHex(iterateHashSync('sha256', first, SLICE * 2 + 5)));
-  });
-});
-
-describe('two chains at once', () => {
-  it('iterateHashPair equals two iterateHash calls (SHA-1 interleaved, others in turn)', async () => {
-    for (const alg of ['sha1', 'sha256']) {
-      for (const n of [1, 2, 777]) {
-        const a = randomBytes(30);
-        const b = randomBytes(70);
-        const [x, y] = await iterateHashPair(alg, a, b, n, async () => undefined);
-        expect([toHex(x), toHex(y)]).toEqual([toHex(await iterateHash(alg, a, n)), toHex(await iterateHash(alg, b, n))]);
+  it.each(['sha1', 'sha224', 'sha256', 'sha384', 'sha512'])('%s over 1, 2, 3, 64 and 1000 iterations, on each set of kernels', async (alg) => {
+    for (const [, using] of KERNELS) {
+      for (const n of [1, 2, 3, 64, 1000]) {
+        const first = randomBytes(1 + (n % 200));
+        expect(toHex(await iterateHash(alg, first, n, async () => undefined, using))).toBe(reference(alg, first, n));
       }
     }
   });
-  it.each([
-    ['3DES: a 24-byte key (two blocks) and an 8-byte IV', 24, 8],
-    ['RC2-40: 5 and 8', 5, 8],
-    ['RC4: no IV', 16, 0],
-  ])('pkcs12KdfPair, %s', async (_n, keyLen, ivLen) => {
-    const sha1 = DIGESTS[OID.sha1]!;
-    const pw = bmpPassword('pässword');
-    const salt = hex('0102030405060708');
-    const [key, iv] = await pkcs12KdfPair(sha1, pw, salt, { id: 1, n: keyLen }, { id: 2, n: ivLen }, 1000);
-    expect(toHex(key)).toBe(toHex(pkcs12KdfSync(sha1, pw, salt, 1, 1000, keyLen)));
-    expect(toHex(iv)).toBe(toHex(pkcs12KdfSync(sha1, pw, salt, 2, 1000, ivLen)));
+
+  it.each(KERNELS)('%s: many chains of uneven lengths, some handing on a next chain, each as if alone', async (_name, using) => {
+    for (const alg of ['sha1', 'sha256']) {
+      const lengths = [1, 2, 5, 999, 1000, 2047, 3001, 17];
+      const got: string[] = new Array(lengths.length + 3);
+      const inputs = lengths.map(() => randomBytes(64));
+      // Chains 0..2 hand on one more chain each, over their digest, of 300 iterations.
+      const chains: Chain[] = lengths.map((iterations, i) => ({
+        input: inputs[i]!,
+        iterations,
+        done: (d) => {
+          got[i] = toHex(d);
+          return i < 3 ? { input: d, iterations: 300, done: (e) => ((got[lengths.length + i] = toHex(e)), null) } : null;
+        },
+      }));
+      runChainsSync(alg, chains, using);
+      const want = lengths.map((n, i) => reference(alg, inputs[i]!, n));
+      for (let i = 0; i < 3; i++) want.push(reference(alg, hex(want[i]!), 300));
+      expect(got).toEqual(want);
+    }
+  });
+
+  it('src/pkcs12/sha-wasm.ts is what scripts/gen-sha.mjs generates', () => {
+    const generated = execFileSync(process.execPath, [join(root, 'scripts', 'gen-sha.mjs')], { encoding: 'utf8' });
+    expect(readFileSync(join(root, 'src', 'pkcs12', 'sha-wasm.ts'), 'utf8')).toBe(generated);
+  });
+
+  it('yields between slices of a long derivation, one chain or four', async () => {
+    for (const alg of ['sha256', 'sha1']) {
+      let pauses = 0;
+      const first = randomBytes(20);
+      const out = await iterateHash(alg, first, SLICE * 2 + 5, async () => {
+        pauses++;
+      });
+      expect(pauses).toBe(2);
+      expect(toHex(out)).toBe(reference(alg, first, SLICE * 2 + 5));
+    }
+    let pauses = 0;
+    const chains = [0, 1, 2, 3].map(() => ({ input: randomBytes(20), iterations: SLICE + 10, done: () => null }));
+    await runChains('sha1', chains, async () => {
+      pauses++;
+    });
+    expect(pauses).toBe(1);
+  });
+});
+
+describe('a batch of derivations (deriveKeys, KdfSession)', () => {
+  const sha1 = DIGESTS[OID.sha1]!;
+  const pw = bmpPassword('pässword');
+  const utf8 = Buffer.from('pässword');
+  const salt = hex('0102030405060708');
+  const pbkdf1 = (alg: string, n: number, iterations: number): Uint8Array => {
+    let t = hash(alg, Buffer.concat([utf8, salt]), 'buffer') as unknown as Uint8Array;
+    for (let i = 1; i < iterations; i++) t = hash(alg, t, 'buffer') as unknown as Uint8Array;
+    return t.subarray(0, n);
+  };
+  const batch: KdfRequest[] = [
+    { kind: 'pkcs12', h: sha1, password: pw, salt, id: 1, iterations: 1000, n: 24 }, // 3DES key: two blocks
+    { kind: 'pkcs12', h: sha1, password: pw, salt, id: 2, iterations: 1000, n: 8 },
+    { kind: 'pkcs12', h: sha1, password: pw, salt: hex('ff'.repeat(20)), id: 1, iterations: 2048, n: 5 }, // RC2-40
+    { kind: 'pkcs12', h: sha1, password: pw, salt, id: 2, iterations: 7, n: 0 }, // RC4: no IV
+    { kind: 'pkcs12', h: DIGESTS[OID.sha256]!, password: pw, salt, id: 3, iterations: 2048, n: 32 },
+    { kind: 'pbkdf1', hash: 'sha1', password: utf8, salt, iterations: 1000, n: 16 },
+    { kind: 'pbkdf1', hash: 'md5', password: utf8, salt, iterations: 1000, n: 16 },
+    { kind: 'pbkdf2', digest: 'sha256', password: utf8, salt, iterations: 2048, keyLength: 32 },
+    { kind: 'pbkdf2', digest: 'sha512', password: utf8, salt, iterations: ASYNC_PBKDF2_FROM, keyLength: 32 }, // on the thread pool
+  ];
+  const alone = (r: KdfRequest): string =>
+    toHex(
+      r.kind === 'pkcs12'
+        ? pkcs12KdfSync(r.h, r.password, r.salt, r.id, r.iterations, r.n)
+        : r.kind === 'pbkdf1'
+          ? pbkdf1(r.hash, r.n, r.iterations)
+          : pbkdf2Sync(r.password, r.salt, r.iterations, r.keyLength, r.digest),
+    );
+
+  it('derives each key as if it were derived alone (sync and async)', async () => {
+    const want = batch.map(alone);
+    expect((await deriveKeys(batch, async () => undefined)).map(toHex)).toEqual(want);
+    expect(deriveKeysSync(batch).map(toHex)).toEqual(want);
+    // The PKCS#12 KDF's SHA-1 keys against node-forge as well.
+    const forged = forge.pkcs12.generateKey('pässword', forge.util.createBuffer(Buffer.from(salt).toString('binary')), 1, 1000, 24);
+    expect(want[0]).toBe(Buffer.from(forged.getBytes(), 'binary').toString('hex'));
+  });
+
+  it('a session derives a key once, and tells passwords apart', async () => {
+    const session = new KdfSession();
+    const [a] = await session.derive([batch[0]!]);
+    expect(session.has([batch[0]!])).toBe(true);
+    expect(session.has([batch[1]!])).toBe(false);
+    const [again, iv] = await session.derive([batch[0]!, batch[1]!]);
+    expect(again).toBe(a); // the same array: not derived again
+    expect(toHex(iv!)).toBe(alone(batch[1]!));
+    const other = { ...(batch[0] as Pkcs12KdfRequest), password: bmpPassword('other') };
+    const [b] = await session.derive([other]);
+    expect(toHex(b!)).toBe(alone(other));
+    expect(toHex(b!)).not.toBe(toHex(a!));
   });
 });
 
