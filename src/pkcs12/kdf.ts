@@ -180,6 +180,20 @@ export function pkcs12KdfSync(h: HashInfo, password: Uint8Array, salt: Uint8Arra
   return deriveKeysSync([{ kind: 'pkcs12', h, password, salt, id, iterations, n }])[0]!;
 }
 
+/**
+ * How many SHA-1 chains these requests run (each can share the SIMD lanes with the others);
+ * `null` when one of them cannot (another digest, or PBKDF2).
+ */
+export function sha1Chains(reqs: readonly KdfRequest[]): number | null {
+  let n = 0;
+  for (const r of reqs) {
+    if (r.kind === 'pkcs12' && r.h.node === 'sha1') n += Math.ceil(r.n / r.h.u);
+    else if (r.kind === 'pbkdf1' && r.hash === 'sha1') n += 1;
+    else return null;
+  }
+  return n;
+}
+
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** What a request derives, apart from the password (compared as bytes, never put in a string). */

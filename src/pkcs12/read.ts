@@ -3,8 +3,9 @@
  *
  * Order of work: the whole visible structure is parsed first, so every iteration count that can
  * be seen is checked against the limit before any derivation; then the MAC settles which password
- * encoding is right; then the keys of every encrypted safe and shrouded key in sight are derived
- * in one batch (independent chains share SIMD lanes, PBKDF2s share the thread pool) and those
+ * encoding is right (a SHA-1 MAC's first try taking the PKCS#12 PBE keys in sight along in its
+ * SIMD lanes); then the keys of every encrypted safe and shrouded key in sight are derived in one
+ * batch (independent chains share SIMD lanes, PBKDF2s share the thread pool) and those
  * parts decrypted, then likewise the shrouded keys found inside them, each inner count again
  * checked before its derivation; finally keys are matched to certificates by public key.
  */
@@ -16,7 +17,7 @@ import { derivedPublicId, pkcs8Facts } from '../cert/keys.js';
 import { orderCertificates } from '../cert/chain.js';
 import type { EncryptedPart, Integrity, Pkcs12Bundle, PrivateKeyEntry } from './bundle.js';
 import { toDer } from './input.js';
-import { KdfSession, bmpPassword, legacyOpensslPassword, utf8Password, type KdfRequest } from './kdf.js';
+import { KdfSession, bmpPassword, legacyOpensslPassword, sha1Chains, utf8Password, type KdfRequest } from './kdf.js';
 import { DEFAULT_MAX_ITERATIONS, type Limits } from './limits.js';
 import { parseMacData, type MacCheck } from './mac.js';
 import { OID, OID_NAMES, nameOid } from './oids.js';
@@ -155,6 +156,10 @@ function parseAuthenticatedSafe(bytes: Uint8Array, limits: Limits): SafePart[] {
 class Work {
   private spent = 0;
   constructor(private readonly budget: number) {}
+  /** True when `iterations` more fit in the budget. */
+  affords(iterations: number): boolean {
+    return this.spent + iterations <= this.budget;
+  }
   spend(iterations: number): void {
     this.spent += iterations;
     if (this.spent > this.budget) {
@@ -207,12 +212,44 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
   const collected: Collected = { certs: [], keys: [], skipped: [] };
   for (const s of safes) if (s.kind === 'plain') collectBags(s.bytes, collected, limits, 0);
 
-  // 2. Integrity decides the password encoding.
+  // Every part whose encryption can be seen before any decryption.
+  const encrypted = safes.filter((s) => s.kind === 'encrypted');
+  const shroudedSeen = collected.keys.length;
+  const inSight = [...encrypted.map((s) => s.scheme), ...collected.keys.flatMap((k) => (k.shrouded ? [k.shrouded.scheme] : []))];
+
   const session = new KdfSession(yieldToLoop);
   let macPassword: Uint8Array | null = null;
+  // Schemes whose keys for their likeliest password were derived ahead, their work already counted.
+  const prepaid = new Set<PbeScheme>();
+  /** Derives, in one batch, `extra` and the keys of these parts for `pw(scheme)`. */
+  const prepare = async (schemes: PbeScheme[], pw: (scheme: PbeScheme) => Uint8Array, extra: KdfRequest[] = []): Promise<void> => {
+    const reqs = [...extra];
+    for (const scheme of schemes) {
+      if (prepaid.has(scheme)) continue;
+      work.spend(scheme.iterations);
+      prepaid.add(scheme);
+      reqs.push(...scheme.kdf(pw(scheme)));
+    }
+    await session.derive(reqs);
+  };
+
+  // 2. Integrity decides the password encoding.
   if (mac) {
-    for (const candidate of passwordCandidates(password, mac.passwordForm)) {
+    const candidates = passwordCandidates(password, mac.passwordForm);
+    for (const candidate of candidates) {
       work.spend(mac.iterations);
+      if (candidates.length === 1) {
+        // The PKCS#12 PBE parts ride along with a SHA-1 MAC, in the SIMD lanes it leaves free: a
+        // -legacy file takes two rounds of four chains instead of a MAC, a round and one more
+        // chain. Only parts no longer than the MAC, at most two rounds in all (a wrong password
+        // costs one round more), with one password to try (so nothing is derived twice) and within
+        // the budget (so no verdict changes).
+        const macReqs = mac.kdf(candidate);
+        const riders = inSight.filter((sc) => sc.family === 'pkcs12-pbe' && sc.passwordForm === mac.passwordForm && sc.iterations <= mac.iterations);
+        const chains = sha1Chains([...macReqs, ...riders.flatMap((sc) => sc.kdf(candidate))]);
+        const cost = riders.reduce((sum, sc) => sum + sc.iterations, 0);
+        if (riders.length > 0 && chains !== null && chains <= 8 && work.affords(cost)) await prepare(riders, () => candidate, macReqs);
+      }
       if (await mac.verify(candidate, content, session)) {
         macPassword = candidate;
         break;
@@ -229,18 +266,7 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
     if (!macPassword || mac?.passwordForm !== scheme.passwordForm) return list;
     return [macPassword, ...list.filter((c) => Buffer.compare(c, macPassword!) !== 0)];
   };
-  // Schemes whose keys for their first candidate were derived ahead, their work already counted.
-  const prepaid = new Set<PbeScheme>();
-  /** Derives the keys of these parts for their likeliest password in one batch. */
-  const prepare = async (schemes: PbeScheme[]): Promise<void> => {
-    const reqs: KdfRequest[] = [];
-    for (const scheme of schemes) {
-      work.spend(scheme.iterations);
-      prepaid.add(scheme);
-      reqs.push(...scheme.kdf(candidatesFor(scheme)[0]!));
-    }
-    await session.derive(reqs);
-  };
+  const likeliest = (scheme: PbeScheme): Uint8Array => candidatesFor(scheme)[0]!;
   const decrypt = async (scheme: PbeScheme, ciphertext: Uint8Array, what: string, accept: (plain: Uint8Array) => boolean): Promise<Uint8Array> => {
     const list = candidatesFor(scheme);
     for (const [i, candidate] of list.entries()) {
@@ -266,15 +292,13 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
 
   // 3. Encrypted safes, then shrouded keys: the keys of all in sight derived first, together.
   const parts: EncryptedPart[] = [];
-  const encrypted = safes.filter((s) => s.kind === 'encrypted');
-  const shroudedSeen = collected.keys.length;
-  await prepare([...encrypted.map((s) => s.scheme), ...collected.keys.flatMap((k) => (k.shrouded ? [k.shrouded.scheme] : []))]);
+  await prepare(inSight, likeliest);
   for (const s of encrypted) {
     parts.push({ part: 'safe', family: s.scheme.family, cipher: s.scheme.cipher, iterations: s.scheme.iterations, description: s.scheme.description });
     const plain = await decrypt(s.scheme, s.data, 'encrypted safe', isSequence);
     collectBags(plain, collected, limits, 0);
   }
-  await prepare(collected.keys.slice(shroudedSeen).flatMap((k) => (k.shrouded ? [k.shrouded.scheme] : [])));
+  await prepare(collected.keys.slice(shroudedSeen).flatMap((k) => (k.shrouded ? [k.shrouded.scheme] : [])), likeliest);
   for (const k of collected.keys) {
     if (!k.shrouded) continue;
     const { scheme } = k.shrouded;

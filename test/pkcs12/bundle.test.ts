@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PfxkitError, readPkcs12, type Pkcs12Bundle } from '../../src/index.js';
 import { manifest } from '../helpers.js';
+import { kernels } from '../../src/pkcs12/iterate.js';
 
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
 const PW = rows.get('openssl3-default.p12')!.password!;
@@ -177,6 +178,17 @@ describe('limits', () => {
     expect(await codeOf(read('openssl3-default.p12', { password: PW, maxIterations: 2047 }))).toBe('ITERATIONS_LIMIT');
     expect((await read('openssl3-default.p12', { password: PW, maxIterations: 2048 })).leaf).not.toBeNull();
   });
+  it('deriving keys ahead never changes a verdict at the budget edge (4 x maxIterations)', async () => {
+    // One password: MAC + RC2 safe + 3DES key = 3 x 2048, within 4 x 2048.
+    expect((await read('openssl3-legacy.p12', { password: PW, maxIterations: 2048 })).leaf).not.toBeNull();
+    // Two candidates (absent and empty) and the non-ASCII forms: the MAC may verify on the second.
+    for (const password of [undefined, '']) {
+      expect((await read('openssl3-legacy-empty-password.p12', { password, maxIterations: 2048 })).leaf).not.toBeNull();
+    }
+    const unicode = rows.get('openssl3-legacy-unicode-password.p12')!.password!;
+    expect((await read('openssl3-legacy-unicode-password.p12', { password: unicode, maxIterations: 2048 })).leaf).not.toBeNull();
+    expect(await codeOf(read('openssl3-legacy.p12', { password: 'wrong', maxIterations: 2048 }))).toBe('BAD_PASSWORD');
+  });
   it('a bad maxIterations is a usage error', async () => {
     expect(await codeOf(read('openssl3-default.p12', { password: PW, maxIterations: 0 }))).toBe('USAGE');
   });
@@ -226,5 +238,33 @@ describe('the event loop keeps running', () => {
     expect(b.leaf).not.toBeNull();
     // Not a timing: the loop got turns during the read, so other work was not starved.
     expect(turns).toBeGreaterThan(10);
+  });
+});
+
+describe('deriving a file\'s keys together', () => {
+  /** Counts kernel calls during `fn` (the kernels object is the process's one, patched and restored). */
+  async function calls(fn: () => Promise<unknown>): Promise<{ four: number; one: number }> {
+    const k = kernels() as { one: Record<string, (s: Int32Array, n: number) => void>; four: ((s: readonly Int32Array[], n: number) => void) | null };
+    const [one, four] = [k.one.sha1!, k.four];
+    const n = { four: 0, one: 0 };
+    k.one.sha1 = (st, c) => (n.one++, one(st, c));
+    if (four) k.four = (st, c) => (n.four++, four(st, c));
+    try {
+      await fn();
+    } finally {
+      k.one.sha1 = one;
+      k.four = four;
+    }
+    return n;
+  }
+  it('an OpenSSL -legacy file (SHA-1 MAC, RC2-40 safe, 3DES key) is two rounds of four SIMD lanes, no lone chain', async () => {
+    expect(await calls(() => read('openssl3-legacy.p12', { password: PW }))).toEqual({ four: 2, one: 0 });
+    // The same again: nothing depends on an earlier read.
+    expect(await calls(() => read('openssl3-legacy.p12', { password: PW }))).toEqual({ four: 2, one: 0 });
+  });
+  it('with two passwords to try, the MAC goes first alone; the parts follow in lanes', async () => {
+    const n = await calls(() => read('openssl3-legacy-empty-password.p12', { password: '' }));
+    expect(n.four).toBe(1); // RC2 key and IV, 3DES key's first block and IV
+    expect(n.one).toBeGreaterThanOrEqual(2); // the MAC (once or twice) and the 3DES key's second block
   });
 });
