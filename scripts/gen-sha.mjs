@@ -3,7 +3,8 @@
 // repeated step (RFC 7292 appendix B.2: A = H(A), thousands of times, over a digest-sized input,
 // so each step is one compression of one block whose padding is fixed).
 //
-//   scalar: sha1(count), sha224(count), sha256(count): one chain, state words at offset 0.
+//   scalar: sha1, sha224, sha256 (count): one chain, state words at offset 0 (32-bit, little-
+//           endian); sha384, sha512 (count): the same in 64-bit words (a MAC may use them).
 //   simd:   sha1x4(count): four SHA-1 chains in the lanes of i32x4 vectors (word j of lane k at
 //           byte 16j + 4k), for the independent chains of one file (a key and its IV, the keys
 //           of several bags). Its own module, so that a machine without WebAssembly SIMD still
@@ -40,10 +41,19 @@ const sleb = (n) => {
     o.push(b | 0x80);
   }
 };
+const slebBig = (n) => {
+  const o = [];
+  for (;;) {
+    const b = Number(n & 0x7fn);
+    n >>= 7n;
+    if ((n === 0n && !(b & 0x40)) || (n === -1n && b & 0x40)) return [...o, b];
+    o.push(b | 0x80);
+  }
+};
 const vec = (items) => [...uleb(items.length), ...items.flat()];
 const section = (id, body) => [id, ...uleb(body.length), ...body];
 const name = (s) => vec([...Buffer.from(s)]);
-const I32 = 0x7f, V128 = 0x7b;
+const I32 = 0x7f, I64 = 0x7e, V128 = 0x7b;
 const op = {
   localGet: (i) => [0x20, ...uleb(i)],
   localSet: (i) => [0x21, ...uleb(i)],
@@ -59,46 +69,73 @@ const rotl32 = (x, n) => ((x << n) | (x >>> (32 - n))) | 0;
  */
 function builder(kind) {
   const simd = kind === 'v128';
+  const wide = kind === 'i64';
+  const type = simd ? V128 : wide ? I64 : I32;
   const locals = []; // value types of locals after the parameter
   const code = [];
-  const local = (type = simd ? V128 : I32) => {
+  const local = () => {
     locals.push(type);
     return locals.length; // local 0 is the count parameter
   };
+  // Constant arithmetic: 32-bit numbers, or 64-bit BigInts for i64.
+  const k = wide
+    ? {
+        norm: (x) => BigInt.asIntN(64, BigInt(x)),
+        add: (a, b) => BigInt.asIntN(64, a + b),
+        shl: (a, n) => BigInt.asIntN(64, a << BigInt(n)),
+        shr: (a, n) => BigInt.asIntN(64, BigInt.asUintN(64, a) >> BigInt(n)),
+        rotl: (a, n) => BigInt.asIntN(64, (BigInt.asUintN(64, a) << BigInt(n)) | (BigInt.asUintN(64, a) >> BigInt(64 - n))),
+        zero: 0n,
+      }
+    : {
+        norm: (x) => x | 0,
+        add: (a, b) => (a + b) | 0,
+        shl: (a, n) => (a << n) | 0,
+        shr: (a, n) => (a >>> n) | 0,
+        rotl: (a, n) => rotl32(a, n),
+        zero: 0,
+      };
+  const bits = wide ? 64 : 32;
   const constBytes = (c) => {
+    if (wide) return [0x42, ...slebBig(c)];
     if (!simd) return op.i32const(c);
     const b = [];
-    for (let k = 0; k < 4; k++) b.push(c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, (c >>> 24) & 0xff);
+    for (let i = 0; i < 4; i++) b.push(c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, (c >>> 24) & 0xff);
     return [...op.simd(0x0c), ...b];
   };
+  const shiftCount = (n) => (wide ? [0x42, ...slebBig(BigInt(n))] : op.i32const(n));
   const emit = (v) => (v.c !== undefined ? constBytes(v.c) : v.l !== undefined ? op.localGet(v.l) : v.e);
   const isC = (...vs) => vs.every((v) => v.c !== undefined);
-  const C = (c) => ({ c: c | 0 });
-  const bin = { add: simd ? op.simd(0xae) : [0x6a], and: simd ? op.simd(0x4e) : [0x71], or: simd ? op.simd(0x50) : [0x72], xor: simd ? op.simd(0x51) : [0x73] };
+  const C = (c) => ({ c: k.norm(c) });
+  const bin = simd
+    ? { add: op.simd(0xae), and: op.simd(0x4e), or: op.simd(0x50), xor: op.simd(0x51), shl: op.simd(0xab), shr: op.simd(0xad) }
+    : wide
+      ? { add: [0x7c], and: [0x83], or: [0x84], xor: [0x85], shl: [0x86], shr: [0x88], rotl: [0x89] }
+      : { add: [0x6a], and: [0x71], or: [0x72], xor: [0x73], shl: [0x74], shr: [0x76], rotl: [0x77] };
   // A sum or xor of many terms: constants folded into one, added last.
-  const fold = (kind2, fn, zero) => (...xs) => {
-    let k = zero;
+  const fold = (name, fn) => (...xs) => {
+    let acc = k.zero;
     const vs = [];
-    for (const x of xs) if (x.c !== undefined) k = fn(k, x.c); else vs.push(x);
-    if (k !== zero || vs.length === 0) vs.push(C(k));
+    for (const x of xs) if (x.c !== undefined) acc = fn(acc, x.c); else vs.push(x);
+    if (acc !== k.zero || vs.length === 0) vs.push(C(acc));
     let e = emit(vs[0]);
-    for (const v of vs.slice(1)) e = [...e, ...emit(v), ...bin[kind2]];
+    for (const v of vs.slice(1)) e = [...e, ...emit(v), ...bin[name]];
     return vs.length === 1 ? vs[0] : { e };
   };
-  const add = fold('add', (a, b) => (a + b) | 0, 0);
-  const xor = fold('xor', (a, b) => a ^ b, 0);
+  const add = fold('add', k.add);
+  const xor = fold('xor', (a, b) => a ^ b);
   const and = (a, b) => (isC(a, b) ? C(a.c & b.c) : { e: [...emit(a), ...emit(b), ...bin.and] });
   const or = (a, b) => (isC(a, b) ? C(a.c | b.c) : { e: [...emit(a), ...emit(b), ...bin.or] });
-  const shr = (a, n) => (isC(a) ? C(a.c >>> n) : { e: [...emit(a), ...op.i32const(n), ...(simd ? op.simd(0xad) : [0x76])] });
-  const shl = (a, n) => (isC(a) ? C(a.c << n) : { e: [...emit(a), ...op.i32const(n), ...(simd ? op.simd(0xab) : [0x74])] });
+  const shr = (a, n) => (isC(a) ? C(k.shr(a.c, n)) : { e: [...emit(a), ...shiftCount(n), ...bin.shr] });
+  const shl = (a, n) => (isC(a) ? C(k.shl(a.c, n)) : { e: [...emit(a), ...shiftCount(n), ...bin.shl] });
   // Rotations: native in scalar code; shifts and or in SIMD (the operand must be a local or constant).
   const rotl = (a, n) => {
-    if (isC(a)) return C(rotl32(a.c, n));
-    if (!simd) return { e: [...emit(a), ...op.i32const(n), 0x77] };
+    if (isC(a)) return C(k.rotl(a.c, n));
+    if (!simd) return { e: [...emit(a), ...shiftCount(n), ...bin.rotl] };
     if (a.e) throw new Error('rotl of an expression: set it first');
     return or(shl(a, n), shr(a, 32 - n));
   };
-  const rotr = (a, n) => rotl(a, 32 - n);
+  const rotr = (a, n) => rotl(a, bits - n);
   /** Ch(x, y, z) = (x & y) | (~x & z). */
   const ch = (x, y, z) => {
     if (isC(x, y, z)) return C((x.c & y.c) | (~x.c & z.c));
@@ -120,10 +157,10 @@ function builder(kind) {
   };
   const load = (offset) => {
     const l = local();
-    code.push(...op.i32const(0), ...(simd ? op.simd(0x00) : [0x28]), simd ? 4 : 2, ...uleb(offset), ...op.localSet(l));
+    code.push(...op.i32const(0), ...(simd ? op.simd(0x00) : wide ? [0x29] : [0x28]), simd ? 4 : wide ? 3 : 2, ...uleb(offset), ...op.localSet(l));
     return { l };
   };
-  const store = (offset, v) => code.push(...op.i32const(0), ...emit(v), ...(simd ? op.simd(0x0b) : [0x36]), simd ? 4 : 2, ...uleb(offset));
+  const store = (offset, v) => code.push(...op.i32const(0), ...emit(v), ...(simd ? op.simd(0x0b) : wide ? [0x37] : [0x36]), simd ? 4 : wide ? 3 : 2, ...uleb(offset));
   /** `count` times: state ← step(state); the state lives in locals between steps. */
   const repeat = (state, step) => {
     code.push(0x02, 0x40, 0x03, 0x40); // block, loop
@@ -178,39 +215,56 @@ const K256 = [
 ];
 const SHA256_IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 const SHA224_IV = [0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4];
-/** One SHA-256 compression of the digest in `h` (8 values; SHA-224: 7), from `iv`. */
-function sha2Step(b, h, slots, iv) {
+/** The SHA-2 functions by word size (FIPS 180-4 sections 4.1.2 and 4.1.3, 5.3). */
+const SHA256 = { K: K256, rounds: 64, S0: [2, 13, 22], S1: [6, 11, 25], s0: [7, 18, 3], s1: [17, 19, 10], top: 0x80000000, wordBits: 32 };
+
+// SHA-512's constants: the first 64 bits of the fractional parts of the cube roots of the first
+// 80 primes, and (initial values) of the square roots of the first 8 (SHA-512) and the next 8
+// (SHA-384) primes. Computed here with integer roots; the tests check the kernels against node:crypto.
+const primes = [];
+for (let n = 2; primes.length < 80; n++) if (primes.every((p) => n % p !== 0)) primes.push(n);
+/** floor(x^(1/k)) for a BigInt x (Newton's method). */
+const iroot = (x, k) => {
+  let r = 1n << BigInt(Math.ceil(x.toString(2).length / Number(k)) + 1);
+  for (;;) {
+    const next = ((k - 1n) * r + x / r ** (k - 1n)) / k;
+    if (next >= r) return r;
+    r = next;
+  }
+};
+const frac64 = (p, k) => BigInt.asIntN(64, iroot(BigInt(p) << (64n * k), k));
+const SHA512 = { K: primes.map((p) => frac64(p, 3n)), rounds: 80, S0: [28, 34, 39], S1: [14, 18, 41], s0: [1, 8, 7], s1: [19, 61, 6], top: -(1n << 63n), wordBits: 64 };
+const SHA512_IV = primes.slice(0, 8).map((p) => frac64(p, 2n));
+const SHA384_IV = primes.slice(8, 16).map((p) => frac64(p, 2n));
+
+/** One SHA-2 compression (`sha`: SHA256 or SHA512) of the digest in `h` (as many words as it has), from `iv`. */
+function sha2Step(b, h, slots, iv, sha) {
   const { W, V, x } = slots;
   const words = h.length;
-  const w = [...h, b.C(0x80000000)];
+  const w = [...h, b.C(sha.top)];
   while (w.length < 15) w.push(b.C(0));
-  w.push(b.C(words * 32));
+  w.push(b.C(words * sha.wordBits));
   // v[k] holds the variable whose slot is V[k]; round i: a = v[-i mod 8], ..., h = v[7 - i mod 8].
   const v = iv.map(b.C);
   const at = (k, i) => (((k - i) % 8) + 8) % 8;
-  for (let i = 0; i < 64; i++) {
-    if (i >= 16) {
-      const w15 = w[(i + 1) & 15], w2 = w[(i + 14) & 15];
-      const s0 = b.xor(b.rotr(w15, 7), b.rotr(w15, 18), b.shr(w15, 3));
-      const s1 = b.xor(b.rotr(w2, 17), b.rotr(w2, 19), b.shr(w2, 10));
-      w[i & 15] = b.set(b.add(w[i & 15], w[(i + 9) & 15], s0, s1), W[i & 15]);
-    }
+  const sum3 = (y, [r1, r2, r3]) => b.xor(b.rotr(y, r1), b.rotr(y, r2), b.rotr(y, r3));
+  const sig = (y, [r1, r2, s]) => b.xor(b.rotr(y, r1), b.rotr(y, r2), b.shr(y, s));
+  for (let i = 0; i < sha.rounds; i++) {
+    if (i >= 16) w[i & 15] = b.set(b.add(w[i & 15], w[(i + 9) & 15], sig(w[(i + 1) & 15], sha.s0), sig(w[(i + 14) & 15], sha.s1)), W[i & 15]);
     const [ia, ib, ic, id, ie, iff, ig, ih] = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => at(k, i));
-    const S1 = b.xor(b.rotr(v[ie], 6), b.rotr(v[ie], 11), b.rotr(v[ie], 25));
-    const t1 = b.set(b.add(b.add(v[ih], b.C(K256[i]), w[i & 15], b.ch(v[ie], v[iff], v[ig])), S1), x);
-    const S0 = b.xor(b.rotr(v[ia], 2), b.rotr(v[ia], 13), b.rotr(v[ia], 22));
+    const t1 = b.set(b.add(b.add(v[ih], b.C(sha.K[i]), w[i & 15], b.ch(v[ie], v[iff], v[ig])), sum3(v[ie], sha.S1)), x);
     // The new e takes d's slot, the new a takes h's.
     v[id] = b.set(b.add(v[id], t1), V[id]);
-    v[ih] = b.set(b.add(S0, b.maj(v[ia], v[ib], v[ic]), t1), V[ih]);
+    v[ih] = b.set(b.add(sum3(v[ia], sha.S0), b.maj(v[ia], v[ib], v[ic]), t1), V[ih]);
   }
-  // 64 rounds: the variables are back in their first slots.
+  // 64 or 80 rounds (multiples of 8): the variables are back in their first slots.
   return v.slice(0, words).map((val, j) => b.add(b.C(iv[j]), val));
 }
 
 /** A function `(count: i32) => void` that repeats `step` on `words` state words at offset 0. */
 function fn(kind, words, step) {
   const b = builder(kind);
-  const size = kind === 'v128' ? 16 : 4;
+  const size = kind === 'v128' ? 16 : kind === 'i64' ? 8 : 4;
   const state = Array.from({ length: words }, (_, j) => b.load(j * size));
   // A fixed set of locals, reused round after round (as many as the JavaScript version had):
   // V8's baseline compiler (Liftoff, which runs a function's first calls) gives each local a
@@ -235,15 +289,20 @@ function module(functions) {
 
 const scalar = module({
   sha1: fn('i32', 5, sha1Step),
-  sha224: fn('i32', 7, (b, h, slots) => sha2Step(b, h, slots, SHA224_IV)),
-  sha256: fn('i32', 8, (b, h, slots) => sha2Step(b, h, slots, SHA256_IV)),
+  sha224: fn('i32', 7, (b, h, slots) => sha2Step(b, h, slots, SHA224_IV, SHA256)),
+  sha256: fn('i32', 8, (b, h, slots) => sha2Step(b, h, slots, SHA256_IV, SHA256)),
+  sha384: fn('i64', 6, (b, h, slots) => sha2Step(b, h, slots, SHA384_IV, SHA512)),
+  sha512: fn('i64', 8, (b, h, slots) => sha2Step(b, h, slots, SHA512_IV, SHA512)),
 });
 const simd = module({ sha1x4: fn('v128', 5, sha1Step) });
 
 const b64 = (bytes) => Buffer.from(bytes).toString('base64').replace(/.{1,100}/g, (s) => `  '${s}' +\n`).replace(/ \+\n$/, ';\n');
 process.stdout.write(`// Generated by scripts/gen-sha.mjs: do not edit. See that script for what these are and why.
 
-/** sha1, sha224, sha256 \`(count)\`: the digest's words at offset 0 of \`memory\`, hashed \`count\` times. */
+/**
+ * sha1, sha224, sha256, sha384, sha512 \`(count)\`: the digest at offset 0 of \`memory\` (32-bit words,
+ * or 64-bit for SHA-384/512, little-endian), hashed \`count\` times.
+ */
 export const SCALAR_WASM =
 ${b64(scalar)}
 /** sha1x4 \`(count)\`: four SHA-1 chains in the lanes of i32x4 vectors (word j of chain k at byte 16j + 4k). */

@@ -4,11 +4,13 @@
  *
  * The repeated step hashes a digest-sized input, one block with fixed padding, thousands of times
  * (600,000 for NSS). A call into node:crypto per step costs about a microsecond, nearly all of it
- * call overhead, so SHA-1, SHA-224 and SHA-256 run that loop in WebAssembly (sha-wasm.ts, made by
- * scripts/gen-sha.mjs, which says why not in JavaScript). A file's SHA-1 chains are independent
+ * call overhead, so SHA-1, SHA-224, SHA-256, SHA-384 and SHA-512 run that loop in WebAssembly
+ * (sha-wasm.ts, made by scripts/gen-sha.mjs, which says why not in JavaScript; SHA-512 159 ns a
+ * step against about 1 us through node:crypto). A file's SHA-1 chains are independent
  * but for a key's later blocks (a PBE key and its IV, the keys of several bags), so they run four
- * at a time in the lanes of SIMD vectors. Longer digests keep node:crypto. Where WebAssembly (or
- * its SIMD) is missing, as under `node --jitless`, the compact JavaScript loops below do the work.
+ * at a time in the lanes of SIMD vectors. SHA-512/224 and SHA-512/256 keep node:crypto. Where
+ * WebAssembly (or its SIMD) is missing, as under `node --jitless`, the compact JavaScript loops
+ * below do the work (SHA-1, SHA-224, SHA-256; node:crypto for the others).
  * Work is sliced so that a caller can yield to the event loop between slices.
  */
 import { hash } from 'node:crypto';
@@ -208,11 +210,20 @@ function wasmKernels(): Kernels | null {
     f(count);
     for (let i = 0; i < state.length; i++) state[i] = view.getInt32(4 * i, true);
   };
-  const one = {
-    sha1: wrap(scalar.sha1 as (count: number) => void),
-    sha224: wrap(scalar.sha224 as (count: number) => void),
-    sha256: wrap(scalar.sha256 as (count: number) => void),
+  // SHA-384/512 state: 32-bit words in pairs (high, low), each pair one little-endian i64 in memory.
+  const wrap64 = (f: (count: number) => void): Repeat => (state, count) => {
+    for (let i = 0; i < state.length; i += 2) {
+      view.setInt32(4 * i + 4, state[i]!, true);
+      view.setInt32(4 * i, state[i + 1]!, true);
+    }
+    f(count);
+    for (let i = 0; i < state.length; i += 2) {
+      state[i] = view.getInt32(4 * i + 4, true);
+      state[i + 1] = view.getInt32(4 * i, true);
+    }
   };
+  const fns = scalar as Record<string, (count: number) => void>;
+  const one = { sha1: wrap(fns.sha1!), sha224: wrap(fns.sha224!), sha256: wrap(fns.sha256!), sha384: wrap64(fns.sha384!), sha512: wrap64(fns.sha512!) };
   const simd = instantiate(SIMD_WASM);
   if (!simd) return { one, four: null };
   const v = new DataView((simd.memory as { buffer: ArrayBuffer }).buffer);
@@ -232,7 +243,8 @@ export function kernels(): Kernels {
   return compiled;
 }
 
-const WORDS: Readonly<Record<string, number>> = { sha1: 5, sha224: 7, sha256: 8 };
+/** A digest's length in 32-bit words. */
+const WORDS: Readonly<Record<string, number>> = { sha1: 5, sha224: 7, sha256: 8, sha384: 12, sha512: 16 };
 
 const toWords = (b: Uint8Array, n: number): Int32Array => {
   const w = new Int32Array(n);
