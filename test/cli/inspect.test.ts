@@ -32,6 +32,17 @@ describe('pfxkit inspect', () => {
     }
   });
 
+  it('reads the same without WebAssembly (node --jitless: the compact JavaScript loops)', () => {
+    for (const name of ['openssl3-legacy.p12', 'openssl3-default.p12']) {
+      const row = rows.get(name)!;
+      const plain = spawnCli(['inspect', row.file, '--json'], { env: { PFXKIT_PASSWORD: row.password! } });
+      const jitless = spawnCli(['inspect', row.file, '--json'], { env: { PFXKIT_PASSWORD: row.password! }, node: ['--jitless'] });
+      expect(jitless.code).toBe(0);
+      expect(JSON.parse(jitless.stdout)).toEqual(JSON.parse(plain.stdout));
+      expect(JSON.parse(jitless.stdout).leaf).toBe(row.leaf!.thumbprint);
+    }
+  });
+
   it('human output names the leaf, its thumbprint and dates', async () => {
     const row = rows.get('openssl3-default.p12')!;
     const r = await run(['inspect', row.file], { env: { PFXKIT_PASSWORD: PW } });

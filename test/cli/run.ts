@@ -31,9 +31,9 @@ export async function run(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin
   return { code, stdout, stderr };
 }
 
-/** Runs the built CLI (dist/) as a process, as a user would. */
-export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Result {
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), ...args], {
+/** Runs the built CLI (dist/) as a process, as a user would; `node` takes Node's own flags. */
+export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; node?: string[] } = {}): Result {
+  const r = spawnSync(process.execPath, [...(opts.node ?? []), join(root, 'dist', 'src', 'cli', 'main.js'), ...args], {
     env: { PATH: process.env.PATH, ...opts.env },
     input: opts.stdin ?? '',
     encoding: 'utf8',
