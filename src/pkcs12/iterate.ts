@@ -198,6 +198,25 @@ function instantiate(base64: string): Record<string, unknown> | null {
 }
 
 /**
+ * `f` run `count` steps in calls that start short and double up to SLICE. V8 runs a WebAssembly
+ * function's first calls with its baseline compiler (Liftoff: SHA-256 at 4-5 us a step, against
+ * 120 ns optimised) and moves to the optimised code only when a call starts. One long first call
+ * kept a cold read on the slow code for its whole derivation (a keytool file's 10,000-step MAC:
+ * 21 ms; in calls of 256, 512, ... steps: 8-16 ms). Warm, it costs a few calls more, once.
+ */
+function warming(f: (count: number) => void): (count: number) => void {
+  let cap = 256;
+  return (count) => {
+    while (count > 0) {
+      const n = Math.min(count, cap);
+      f(n);
+      count -= n;
+      if (cap < SLICE) cap *= 2;
+    }
+  };
+}
+
+/**
  * The WebAssembly kernels; `null` where the runtime cannot compile them. State moves through the
  * module's memory in little-endian words (the memory never grows, so the view stays valid).
  */
@@ -205,29 +224,35 @@ function wasmKernels(): Kernels | null {
   const scalar = instantiate(SCALAR_WASM);
   if (!scalar) return null;
   const view = new DataView((scalar.memory as { buffer: ArrayBuffer }).buffer);
-  const wrap = (f: (count: number) => void): Repeat => (state, count) => {
-    for (let i = 0; i < state.length; i++) view.setInt32(4 * i, state[i]!, true);
-    f(count);
-    for (let i = 0; i < state.length; i++) state[i] = view.getInt32(4 * i, true);
+  const wrap = (g: (count: number) => void): Repeat => {
+    const f = warming(g);
+    return (state, count) => {
+      for (let i = 0; i < state.length; i++) view.setInt32(4 * i, state[i]!, true);
+      f(count);
+      for (let i = 0; i < state.length; i++) state[i] = view.getInt32(4 * i, true);
+    };
   };
   // SHA-384/512 state: 32-bit words in pairs (high, low), each pair one little-endian i64 in memory.
-  const wrap64 = (f: (count: number) => void): Repeat => (state, count) => {
-    for (let i = 0; i < state.length; i += 2) {
-      view.setInt32(4 * i + 4, state[i]!, true);
-      view.setInt32(4 * i, state[i + 1]!, true);
-    }
-    f(count);
-    for (let i = 0; i < state.length; i += 2) {
-      state[i] = view.getInt32(4 * i + 4, true);
-      state[i + 1] = view.getInt32(4 * i, true);
-    }
+  const wrap64 = (g: (count: number) => void): Repeat => {
+    const f = warming(g);
+    return (state, count) => {
+      for (let i = 0; i < state.length; i += 2) {
+        view.setInt32(4 * i + 4, state[i]!, true);
+        view.setInt32(4 * i, state[i + 1]!, true);
+      }
+      f(count);
+      for (let i = 0; i < state.length; i += 2) {
+        state[i] = view.getInt32(4 * i + 4, true);
+        state[i + 1] = view.getInt32(4 * i, true);
+      }
+    };
   };
   const fns = scalar as Record<string, (count: number) => void>;
   const one = { sha1: wrap(fns.sha1!), sha224: wrap(fns.sha224!), sha256: wrap(fns.sha256!), sha384: wrap64(fns.sha384!), sha512: wrap64(fns.sha512!) };
   const simd = instantiate(SIMD_WASM);
   if (!simd) return { one, four: null };
   const v = new DataView((simd.memory as { buffer: ArrayBuffer }).buffer);
-  const run = simd.sha1x4 as (count: number) => void;
+  const run = warming(simd.sha1x4 as (count: number) => void);
   const four: Repeat4 = (states, count) => {
     for (let k = 0; k < 4; k++) for (let j = 0; j < 5; j++) v.setInt32(16 * j + 4 * k, states[k]![j]!, true);
     run(count);
