@@ -216,26 +216,28 @@ export class KdfSession {
 
   constructor(private readonly pause?: () => Promise<void>) {}
 
-  private find(r: KdfRequest): Uint8Array | undefined {
-    return this.known.get(cacheKey(r))?.find((e) => Buffer.compare(e.password, r.password) === 0)?.key;
+  private find(key: string, password: Uint8Array): Uint8Array | undefined {
+    return this.known.get(key)?.find((e) => Buffer.compare(e.password, password) === 0)?.key;
   }
 
   /** True when every request's key is known already. */
   has(reqs: readonly KdfRequest[]): boolean {
-    return reqs.every((r) => this.find(r) !== undefined);
+    return reqs.every((r) => this.find(cacheKey(r), r.password) !== undefined);
   }
 
   /** Each request's key: known ones as they are, the others derived together. */
   async derive(reqs: readonly KdfRequest[]): Promise<Uint8Array[]> {
-    const missing = reqs.filter((r) => this.find(r) === undefined);
+    const keys = reqs.map(cacheKey);
+    const out = reqs.map((r, i) => this.find(keys[i]!, r.password));
+    const missing = out.flatMap((key, i) => (key === undefined ? [i] : []));
     if (missing.length > 0) {
-      const keys = await deriveKeys(missing, this.pause);
-      missing.forEach((r, i) => {
-        const k = cacheKey(r);
-        this.known.set(k, [...(this.known.get(k) ?? []), { password: r.password, key: keys[i]! }]);
+      const derived = await deriveKeys(missing.map((i) => reqs[i]!), this.pause);
+      missing.forEach((i, j) => {
+        out[i] = derived[j]!;
+        this.known.set(keys[i]!, [...(this.known.get(keys[i]!) ?? []), { password: reqs[i]!.password, key: derived[j]! }]);
       });
     }
-    return reqs.map((r) => this.find(r)!);
+    return out as Uint8Array[];
   }
 }
 
