@@ -204,23 +204,12 @@ function sha1Step(b, h, slots) {
   return v.map((val, j) => b.add(b.C(SHA1_IV[j]), val));
 }
 
-// ---- SHA-224 / SHA-256 ----
-const K256 = [
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-  0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
-const SHA256_IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
-const SHA224_IV = [0xc1059ed8, 0x367cd507, 0x3070dd17, 0xf70e5939, 0xffc00b31, 0x68581511, 0x64f98fa7, 0xbefa4fa4];
-/** The SHA-2 functions by word size (FIPS 180-4 sections 4.1.2 and 4.1.3, 5.3). */
-const SHA256 = { K: K256, rounds: 64, S0: [2, 13, 22], S1: [6, 11, 25], s0: [7, 18, 3], s1: [17, 19, 10], top: 0x80000000, wordBits: 32 };
-
-// SHA-512's constants: the first 64 bits of the fractional parts of the cube roots of the first
-// 80 primes, and (initial values) of the square roots of the first 8 (SHA-512) and the next 8
-// (SHA-384) primes. Computed here with integer roots; the tests check the kernels against node:crypto.
+// ---- SHA-2 ----
+// The constants (FIPS 180-4 sections 4.2 and 5.3): the fractional parts of the cube roots of the
+// first 80 primes (round constants) and of the square roots of the first 8 (SHA-512, SHA-256) and
+// the next 8 (SHA-384, SHA-224) primes; SHA-512 and SHA-384 take 64 bits of each, SHA-256 the
+// first 32 of the same, SHA-224 the second 32. Computed here with integer roots; the tests check
+// every kernel against node:crypto.
 const primes = [];
 for (let n = 2; primes.length < 80; n++) if (primes.every((p) => n % p !== 0)) primes.push(n);
 /** floor(x^(1/k)) for a BigInt x (Newton's method). */
@@ -233,9 +222,17 @@ const iroot = (x, k) => {
   }
 };
 const frac64 = (p, k) => BigInt.asIntN(64, iroot(BigInt(p) << (64n * k), k));
-const SHA512 = { K: primes.map((p) => frac64(p, 3n)), rounds: 80, S0: [28, 34, 39], S1: [14, 18, 41], s0: [1, 8, 7], s1: [19, 61, 6], top: -(1n << 63n), wordBits: 64 };
+const high32 = (x) => Number(BigInt.asIntN(32, x >> 32n));
+const low32 = (x) => Number(BigInt.asIntN(32, x));
+const K512 = primes.map((p) => frac64(p, 3n));
 const SHA512_IV = primes.slice(0, 8).map((p) => frac64(p, 2n));
 const SHA384_IV = primes.slice(8, 16).map((p) => frac64(p, 2n));
+const K256 = K512.slice(0, 64).map(high32);
+const SHA256_IV = SHA512_IV.map(high32);
+const SHA224_IV = SHA384_IV.map(low32);
+/** The SHA-2 functions by word size (FIPS 180-4 sections 4.1.2 and 4.1.3). */
+const SHA256 = { K: K256, rounds: 64, S0: [2, 13, 22], S1: [6, 11, 25], s0: [7, 18, 3], s1: [17, 19, 10], top: 0x80000000, wordBits: 32 };
+const SHA512 = { K: K512, rounds: 80, S0: [28, 34, 39], S1: [14, 18, 41], s0: [1, 8, 7], s1: [19, 61, 6], top: -(1n << 63n), wordBits: 64 };
 
 /** One SHA-2 compression (`sha`: SHA256 or SHA512) of the digest in `h` (as many words as it has), from `iv`. */
 function sha2Step(b, h, slots, iv, sha) {
@@ -307,4 +304,9 @@ export const SCALAR_WASM =
 ${b64(scalar)}
 /** sha1x4 \`(count)\`: four SHA-1 chains in the lanes of i32x4 vectors (word j of chain k at byte 16j + 4k). */
 export const SIMD_WASM =
-${b64(simd)}`);
+${b64(simd)}
+/** SHA-256's round constants and initial value, and SHA-224's (the compact JavaScript loops use them). */
+export const SHA256_K = Int32Array.from([${K256.join(', ')}]);
+export const SHA256_IV = Int32Array.from([${SHA256_IV.join(', ')}]);
+export const SHA224_IV = Int32Array.from([${SHA224_IV.join(', ')}]);
+`);
