@@ -221,16 +221,19 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
   let macPassword: Uint8Array | null = null;
   // Schemes whose keys for their likeliest password were derived ahead, their work already counted.
   const prepaid = new Set<PbeScheme>();
-  /** Derives, in one batch, `extra` and the keys of these parts for `pw(scheme)`. */
+  /**
+   * Derives, in one batch, `extra` and the keys of these parts for `pw(scheme)`, counting their
+   * work now. Only when the budget affords them all: otherwise each part counts and derives in its
+   * own turn, so that deriving ahead never turns a read into ITERATIONS_LIMIT.
+   */
   const prepare = async (schemes: PbeScheme[], pw: (scheme: PbeScheme) => Uint8Array, extra: KdfRequest[] = []): Promise<void> => {
-    const reqs = [...extra];
-    for (const scheme of schemes) {
-      if (prepaid.has(scheme)) continue;
+    const todo = schemes.filter((scheme) => !prepaid.has(scheme));
+    if (!work.affords(todo.reduce((sum, scheme) => sum + scheme.iterations, 0))) return;
+    for (const scheme of todo) {
       work.spend(scheme.iterations);
       prepaid.add(scheme);
-      reqs.push(...scheme.kdf(pw(scheme)));
     }
-    await session.derive(reqs);
+    await session.derive([...extra, ...todo.flatMap((scheme) => scheme.kdf(pw(scheme)))]);
   };
 
   // 2. Integrity decides the password encoding.
@@ -243,12 +246,11 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
         // -legacy file takes two rounds of four chains instead of a MAC, a round and one more
         // chain. Only parts no longer than the MAC, at most two rounds in all (a wrong password
         // costs one round more), with one password to try (so nothing is derived twice) and within
-        // the budget (so no verdict changes).
+        // the budget (prepare's rule).
         const macReqs = mac.kdf(candidate);
         const riders = inSight.filter((sc) => sc.family === 'pkcs12-pbe' && sc.passwordForm === mac.passwordForm && sc.iterations <= mac.iterations);
         const chains = sha1Chains([...macReqs, ...riders.flatMap((sc) => sc.kdf(candidate))]);
-        const cost = riders.reduce((sum, sc) => sum + sc.iterations, 0);
-        if (riders.length > 0 && chains !== null && chains <= 8 && work.affords(cost)) await prepare(riders, () => candidate, macReqs);
+        if (riders.length > 0 && chains !== null && chains <= 8) await prepare(riders, () => candidate, macReqs);
       }
       if (await mac.verify(candidate, content, session)) {
         macPassword = candidate;
