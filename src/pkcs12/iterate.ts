@@ -377,10 +377,3 @@ export function runChainsSync(alg: string, chains: readonly Chain[], using: Kern
   const it = schedule(alg, chains, using);
   while (!it.next().done);
 }
-
-/** One chain: H^iterations over `input`. */
-export async function iterateHash(alg: string, input: Uint8Array, iterations: number, pause?: () => Promise<void>, using?: Kernels): Promise<Uint8Array> {
-  let out: Uint8Array | null = null;
-  await runChains(alg, [{ input, iterations, done: (d) => ((out = d), null) }], pause, using);
-  return out!;
-}

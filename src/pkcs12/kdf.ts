@@ -173,12 +173,7 @@ export function deriveKeysSync(reqs: readonly KdfRequest[]): Uint8Array[] {
   return out;
 }
 
-/** One PKCS#12 KDF derivation of `n` bytes (see {@link deriveKeys}). */
-export async function pkcs12Kdf(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number, iterations: number, n: number, pause?: () => Promise<void>): Promise<Uint8Array> {
-  return (await deriveKeys([{ kind: 'pkcs12', h, password, salt, id, iterations, n }], pause))[0]!;
-}
-
-/** The same, synchronously. */
+/** One PKCS#12 KDF derivation of `n` bytes, synchronously (the writer's). */
 export function pkcs12KdfSync(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number, iterations: number, n: number): Uint8Array {
   return deriveKeysSync([{ kind: 'pkcs12', h, password, salt, id, iterations, n }])[0]!;
 }
@@ -218,11 +213,6 @@ export class KdfSession {
 
   private find(key: string, password: Uint8Array): Uint8Array | undefined {
     return this.known.get(key)?.find((e) => Buffer.compare(e.password, password) === 0)?.key;
-  }
-
-  /** True when every request's key is known already. */
-  has(reqs: readonly KdfRequest[]): boolean {
-    return reqs.every((r) => this.find(cacheKey(r), r.password) !== undefined);
   }
 
   /** Each request's key: known ones as they are, the others derived together. */

@@ -12,12 +12,11 @@ import {
   deriveKeys,
   deriveKeysSync,
   legacyOpensslPassword,
-  pkcs12Kdf,
   pkcs12KdfSync,
   type KdfRequest,
   type Pkcs12KdfRequest,
 } from '../../src/pkcs12/kdf.js';
-import { COMPACT, SLICE, iterateHash, kernels, runChains, runChainsSync, type Chain } from '../../src/pkcs12/iterate.js';
+import { COMPACT, SLICE, kernels, runChains, runChainsSync, type Chain, type Kernels } from '../../src/pkcs12/iterate.js';
 import { hash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { RC2_PITABLE, rc2CbcDecrypt, rc2CbcEncrypt, rc2DecryptBlock, rc2EncryptBlock, rc2ExpandKey, rc4 } from '../../src/pkcs12/rc2.js';
 
@@ -95,7 +94,7 @@ describe('PKCS#12 KDF (RFC 7292 appendix B) against node-forge', () => {
     { password: 'a fairly long password that spans more than one 64-byte block of the KDF', salt: 'ff'.repeat(20), id: 1, iter: 3, n: 64 },
   ];
   it.each(cases)('"$password", id $id, $iter iterations, $n bytes', async ({ password, salt, id, iter, n }) => {
-    const ours = await pkcs12Kdf(DIGESTS[OID.sha1]!, bmpPassword(password), hex(salt), id, iter, n);
+    const [ours] = await deriveKeys([{ kind: 'pkcs12', h: DIGESTS[OID.sha1]!, password: bmpPassword(password), salt: hex(salt), id, iterations: iter, n }]);
     expect(toHex(pkcs12KdfSync(DIGESTS[OID.sha1]!, bmpPassword(password), hex(salt), id, iter, n))).toBe(toHex(ours));
     const theirs = forge.pkcs12.generateKey(password, forge.util.createBuffer(Buffer.from(salt, 'hex').toString('binary')), id, iter, n);
     expect(toHex(ours)).toBe(Buffer.from(theirs.getBytes(), 'binary').toString('hex'));
@@ -106,14 +105,21 @@ describe('PKCS#12 KDF (RFC 7292 appendix B) against node-forge', () => {
       [OID.sha256, forge.md.sha256.create()],
       [OID.sha512, forge.md.sha512.create()],
     ] as const) {
-      const ours = await pkcs12Kdf(DIGESTS[oid]!, bmpPassword('pw'), hex('0011223344556677'), 3, 5, DIGESTS[oid]!.u);
+      const [ours] = await deriveKeys([{ kind: 'pkcs12', h: DIGESTS[oid]!, password: bmpPassword('pw'), salt: hex('0011223344556677'), id: 3, iterations: 5, n: DIGESTS[oid]!.u }]);
       const theirs = forge.pkcs12.generateKey('pw', forge.util.createBuffer(Buffer.from('0011223344556677', 'hex').toString('binary')), 3, 5, DIGESTS[oid]!.u, md);
       expect(toHex(ours)).toBe(Buffer.from(theirs.getBytes(), 'binary').toString('hex'));
     }
   });
 });
 
-describe('the iterated hash (our SHA-1/SHA-224/SHA-256 compression) against node:crypto', () => {
+/** One chain: H^iterations over `input`. */
+async function iterateHash(alg: string, input: Uint8Array, iterations: number, pause?: () => Promise<void>, using?: Kernels): Promise<Uint8Array> {
+  let out: Uint8Array | null = null;
+  await runChains(alg, [{ input, iterations, done: (d) => ((out = d), null) }], pause, using);
+  return out!;
+}
+
+describe('the iterated hash (our SHA-1 and SHA-2 kernels) against node:crypto', () => {
   const reference = (alg: string, first: Uint8Array, n: number): string => {
     let a = hash(alg, first, 'buffer') as unknown as Uint8Array;
     for (let i = 1; i < n; i++) a = hash(alg, a, 'buffer') as unknown as Uint8Array;
@@ -226,8 +232,6 @@ describe('a batch of derivations (deriveKeys, KdfSession)', () => {
   it('a session derives a key once, and tells passwords apart', async () => {
     const session = new KdfSession();
     const [a] = await session.derive([batch[0]!]);
-    expect(session.has([batch[0]!])).toBe(true);
-    expect(session.has([batch[1]!])).toBe(false);
     const [again, iv] = await session.derive([batch[0]!, batch[1]!]);
     expect(again).toBe(a); // the same array: not derived again
     expect(toHex(iv!)).toBe(alone(batch[1]!));
