@@ -263,9 +263,11 @@ function fn(kind, words, step) {
   const b = builder(kind);
   const size = kind === 'v128' ? 16 : kind === 'i64' ? 8 : 4;
   const state = Array.from({ length: words }, (_, j) => b.load(j * size));
-  // A fixed set of locals, reused round after round (as many as the JavaScript version had):
-  // V8's baseline compiler (Liftoff, which runs a function's first calls) gives each local a
-  // stack slot, and the code was several times slower with a new local for every value.
+  // A fixed set of locals, reused round after round (as many as the JavaScript version had), not
+  // a new one for every value: fewer stack slots for V8's baseline compiler (Liftoff, which runs a
+  // function's first calls) and a smaller module (scalar 22,119 -> 19,742 bytes). The optimised
+  // code runs at the same speed either way; Liftoff's stays slow (SHA-1 about 0.8 us a step),
+  // which iterate.ts's short first calls deal with.
   const slots = { W: Array.from({ length: 16 }, () => b.local()), V: Array.from({ length: 8 }, () => b.local()), x: b.local() };
   b.repeat(state, (h) => step(b, h, slots));
   state.forEach((v, j) => b.store(j * size, v));
