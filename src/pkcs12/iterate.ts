@@ -213,31 +213,20 @@ function wasmKernels(): Kernels | null {
   const scalar = instantiate(SCALAR_WASM);
   if (!scalar) return null;
   const view = new DataView((scalar.memory as { buffer: ArrayBuffer }).buffer);
-  const wrap = (g: (count: number) => void): Repeat => {
+  // Word i of a state at byte `at(i)`: 32-bit words in order; for SHA-384/512 the state holds
+  // 64-bit words as (high, low) pairs, and memory each pair as one little-endian i64.
+  const wrap = (g: (count: number) => void, at: (i: number) => number): Repeat => {
     const f = warming(g);
     return (state, count) => {
-      for (let i = 0; i < state.length; i++) view.setInt32(4 * i, state[i]!, true);
+      for (let i = 0; i < state.length; i++) view.setInt32(at(i), state[i]!, true);
       f(count);
-      for (let i = 0; i < state.length; i++) state[i] = view.getInt32(4 * i, true);
+      for (let i = 0; i < state.length; i++) state[i] = view.getInt32(at(i), true);
     };
   };
-  // SHA-384/512 state: 32-bit words in pairs (high, low), each pair one little-endian i64 in memory.
-  const wrap64 = (g: (count: number) => void): Repeat => {
-    const f = warming(g);
-    return (state, count) => {
-      for (let i = 0; i < state.length; i += 2) {
-        view.setInt32(4 * i + 4, state[i]!, true);
-        view.setInt32(4 * i, state[i + 1]!, true);
-      }
-      f(count);
-      for (let i = 0; i < state.length; i += 2) {
-        state[i] = view.getInt32(4 * i + 4, true);
-        state[i + 1] = view.getInt32(4 * i, true);
-      }
-    };
-  };
+  const w32 = (i: number): number => 4 * i;
+  const w64 = (i: number): number => 4 * (i ^ 1);
   const fns = scalar as Record<string, (count: number) => void>;
-  const one = { sha1: wrap(fns.sha1!), sha224: wrap(fns.sha224!), sha256: wrap(fns.sha256!), sha384: wrap64(fns.sha384!), sha512: wrap64(fns.sha512!) };
+  const one = { sha1: wrap(fns.sha1!, w32), sha224: wrap(fns.sha224!, w32), sha256: wrap(fns.sha256!, w32), sha384: wrap(fns.sha384!, w64), sha512: wrap(fns.sha512!, w64) };
   const simd = instantiate(SIMD_WASM);
   if (!simd) return { one, four: null };
   const v = new DataView((simd.memory as { buffer: ArrayBuffer }).buffer);

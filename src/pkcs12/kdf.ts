@@ -125,6 +125,9 @@ function chainsOf(reqs: readonly KdfRequest[], out: Uint8Array[]): Map<string, C
   return groups;
 }
 
+/** PBKDF2 here, on the event loop. */
+const pbkdf2Here = (r: Pbkdf2Request): Uint8Array => new Uint8Array(pbkdf2Sync(r.password, r.salt, r.iterations, r.keyLength, r.digest));
+
 /** From this many iterations on, PBKDF2 runs on libuv's thread pool instead of the event loop. */
 export const ASYNC_PBKDF2_FROM = 20_000;
 
@@ -154,7 +157,7 @@ export async function deriveKeys(reqs: readonly KdfRequest[], pause?: () => Prom
   const pending = Promise.allSettled(background);
   try {
     reqs.forEach((r, i) => {
-      if (r.kind === 'pbkdf2' && !onPool(r)) out[i] = new Uint8Array(pbkdf2Sync(r.password, r.salt, r.iterations, r.keyLength, r.digest));
+      if (r.kind === 'pbkdf2' && !onPool(r)) out[i] = pbkdf2Here(r);
     });
     for (const [alg, chains] of chainsOf(reqs, out)) await runChains(alg, chains, pause);
   } finally {
@@ -167,7 +170,7 @@ export async function deriveKeys(reqs: readonly KdfRequest[], pause?: () => Prom
 export function deriveKeysSync(reqs: readonly KdfRequest[]): Uint8Array[] {
   const out: Uint8Array[] = new Array(reqs.length);
   reqs.forEach((r, i) => {
-    if (r.kind === 'pbkdf2') out[i] = new Uint8Array(pbkdf2Sync(r.password, r.salt, r.iterations, r.keyLength, r.digest));
+    if (r.kind === 'pbkdf2') out[i] = pbkdf2Here(r);
   });
   for (const [alg, chains] of chainsOf(reqs, out)) runChainsSync(alg, chains);
   return out;
