@@ -2,7 +2,8 @@
  * npm run demo: the main job, offline. A local Graph emulator stands in for Microsoft Graph; the
  * pfxkit CLI mints certificates, validates them, switches a Basic-auth API connector to a client
  * certificate, rotates it to a newer one (verified against the certificateList Graph returns),
- * shows that a rerun writes nothing, fixes a bundle B2C refuses, and reports expiry.
+ * shows that a rerun writes nothing, sends an AES bundle (which B2C refuses) in the form B2C
+ * accepts, probes Graph's undocumented rules, and reports expiry.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,8 +21,8 @@ const run = promisify(execFile);
 const bold = (s: string): string => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (title: string): void => console.log(`\n${bold(`== ${title}`)}`);
 
-// The emulator behaves as B2C is reported to: it refuses AES-encrypted bundles (AADB2C90213).
-const emulator = new GraphEmulator({ rejectAes: true });
+// The emulator behaves as B2C documents: it refuses AES-encrypted bundles (AADB2C90213).
+const emulator = new GraphEmulator();
 const url = await emulator.start();
 const env = { ...process.env, PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token, PFXKIT_PASSWORD: 'demo-only-password', NO_COLOR: '1' };
 
@@ -60,7 +61,7 @@ try {
   await pfxkit('plan', current, '--connector', connector.id);
   await pfxkit('rotate', current, '--connector', connector.id);
 
-  step('4. Rotate to a newer certificate (uploadClientCertificate appends; Graph activates the newest)');
+  step('4. Rotate to a newer certificate (uploadClientCertificate appends; "active" is what Graph answers)');
   const next = join(work, 'next.pfx');
   await pfxkit('new', '--subject', 'CN=b2c-connector, O=Contoso', '--out', next, '--days', '365', '--key', 'ec-p256');
   await pfxkit('rotate', next, '--connector-name', 'b2c-signup-validation', '--require-active');
@@ -68,7 +69,7 @@ try {
   step('5. Run it again: nothing to write');
   await pfxkit('rotate', next, '--connector', connector.id);
 
-  step('6. An AES-encrypted bundle (OpenSSL 3 style) is refused; convert --profile compat fixes it');
+  step("6. An AES-encrypted bundle (OpenSSL 3's default), which B2C refuses: sent as-is it fails, by default it is re-encoded in memory");
   const aes = join(work, 'aes.pfx');
   await pfxkit('new', '--subject', 'CN=partner-api-client', '--out', aes, '--profile', 'modern', '--iterations', '20000');
   const other = await createConnector(http, {
@@ -76,11 +77,13 @@ try {
     targetUrl: 'https://partner.example/api',
     authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'p', password: 'basic-password-2' },
   });
+  await pfxkit('rotate', aes, '--connector', other.id, '--as-is');
   await pfxkit('rotate', aes, '--connector', other.id);
-  await pfxkit('convert', aes, '--out', join(work, 'aes-compat.pfx'));
-  await pfxkit('rotate', join(work, 'aes-compat.pfx'), '--connector', other.id);
 
-  step('7. Expiry report of every connector (Nagios exit code; also --format json|csv|prometheus)');
+  step("7. What Graph does where its docs are silent, found with a scratch connector (deleted after)");
+  await pfxkit('probe');
+
+  step('8. Expiry report of every connector (Nagios exit code; also --format json|csv|prometheus)');
   await pfxkit('report');
   await pfxkit('report', '--format', 'prometheus', '--no-exit-code');
 

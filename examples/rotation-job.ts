@@ -1,7 +1,8 @@
 /**
  * A scheduled rotation job (cron, a pipeline, an Azure Function timer) using the library:
  * read the new bundle, rotate it onto the connectors, verify, log one line each, exit with the
- * worst outcome. Safe to run again and again: a certificate already listed is not written.
+ * worst outcome. Safe to run again and again: a certificate already listed is not written. An
+ * AES-encrypted file (OpenSSL 3's default) is re-encoded in memory to the 3DES form B2C accepts.
  *
  *   PFX_PATH=new.pfx PFX_PASSWORD=... CONNECTOR_IDS=id1,id2 node dist/examples/rotation-job.js
  *
@@ -27,8 +28,9 @@ try {
   const bundle = await readPkcs12(pkcs12, { password: env.PFX_PASSWORD });
   const report = await rotate({ http, bundle, pkcs12, password: env.PFX_PASSWORD ?? '', connectors: ids, now: new Date(), requireActive: env.REQUIRE_ACTIVE === '1' });
   for (const r of report.results) {
-    const outcome = r.error ? `${r.error.code}: ${r.error.message}` : `${r.action}, verified ${r.verified}, active ${r.active}`;
-    console.log(`${r.connector.displayName ?? r.connector.id}: ${outcome}`);
+    const outcome = r.error ? `${r.error.code}: ${r.error.message}` : `${r.action} (${r.encoding}), verified ${r.verified}, active ${r.active}`;
+    const target = r.connector ? (r.connector.displayName ?? r.connector.id) : `keyset ${r.keyset?.id}`;
+    console.log(`${target}: ${outcome}`);
   }
   process.exitCode = report.exitCode;
 } catch (err) {

@@ -44,11 +44,14 @@ export const ERROR_CODES: readonly PfxkitErrorCode[] = [
  */
 export class PfxkitError extends Error {
   readonly code: PfxkitErrorCode;
+  /** The remote service's own error code (Graph's `error.code`, e.g. `AADB2C90213`), when it gave one. */
+  readonly serviceCode: string | undefined;
 
-  constructor(code: PfxkitErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: PfxkitErrorCode, message: string, options?: { cause?: unknown; serviceCode?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PfxkitError';
     this.code = code;
+    this.serviceCode = options?.serviceCode;
   }
 
   /** The JSON form used by the CLI: `{"error": {"code", "message"}}`. */

@@ -5,11 +5,11 @@ export { DEFAULT_MAX_ITERATIONS } from './pkcs12/limits.js';
 export { validateBundle } from './validate/validate.js';
 export type { ValidationResult, Finding, FindingCode, Severity, ValidateOptions } from './validate/types.js';
 export { writePkcs12, PROFILE_DEFAULT_ITERATIONS, type WriteProfile, type WriteInput, type WriteOptions } from './pkcs12/write.js';
-export { convertPkcs12, createClientBundle, type ConvertOptions, type Converted, type CreateOptions, type Created } from './pkcs12/convert.js';
+export { convertPkcs12, convertBundle, b2cEncodingGaps, createClientBundle, type ConvertOptions, type Converted, type CreateOptions, type Created } from './pkcs12/convert.js';
 export { mintSelfSigned, parseSubject, KEY_TYPES, type KeyType, type MintOptions, type MintedCertificate } from './cert/mint.js';
 export { GraphHttp, parseRetryAfter, type HttpOptions, type RequestOptions } from './graph/http.js';
 export { staticToken, credentialToken, certificateCredential, defaultCredential, bundleToPem, type TokenSource } from './graph/credentials.js';
-export { CLOUDS, graphBaseUrl, scopeFor, parseCloud, type Cloud } from './graph/clouds.js';
+export { CLOUDS, graphBaseUrl, scopeFor, parseCloud, assertConnectorsIn, type Cloud } from './graph/clouds.js';
 export {
   listConnectors,
   getConnector,
@@ -20,10 +20,12 @@ export {
   deleteConnector,
   type NewConnector,
 } from './graph/connectors.js';
-export { certificateListOf, isBasic, type ApiConnector, type CertificateListEntry } from './graph/types.js';
-export { rotate, type RotateOptions, type RotateResult, type RotateReport } from './graph/rotate.js';
+export { certificateListOf, isBasic, connectorTarget, type ApiConnector, type CertificateListEntry } from './graph/types.js';
+export type { Target, TargetCertificate, TargetKind } from './rotation/target.js';
+export { rotate, type RotateOptions, type RotateResult, type RotateReport, type Encoding } from './graph/rotate.js';
+export { probeGraph, type ProbeOptions, type ProbeResult } from './graph/probe.js';
 export { planRotation, candidateOf, type Plan, type PlanInput, type RotateMode, type RotateAction, type CandidateFacts } from './rotation/plan.js';
-export { GraphEmulator, type EmulatorOptions, type Fault } from './emulator/server.js';
+export { GraphEmulator, rulesFromProbe, type EmulatorOptions, type Fault, type ActiveRule } from './emulator/server.js';
 export { reportConnectors, reportFiles, nagiosExitCode, type ReportOptions } from './report/build.js';
 export { formatReport, formatTable, formatCsv, formatJson, formatPrometheus, REPORT_FORMATS, type ReportFormat } from './report/format.js';
 export type { Report, ReportRow, ReportError } from './report/types.js';

@@ -59,9 +59,9 @@ describe('examples/rotation-job against the emulator', () => {
       const env = { PFX_PATH: join(d, 'new.pfx'), PFX_PASSWORD: 'job-pw', CONNECTOR_IDS: conn.id, PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token };
       const first = await exampleAsync('rotation-job', [], env);
       expect(first.status, first.stderr).toBe(0);
-      expect(first.stdout).toMatch(/job-target: replace, verified true, active true/);
+      expect(first.stdout).toMatch(/job-target: replace \(as-is\), verified true, active true/);
       const again = await exampleAsync('rotation-job', [], env);
-      expect(again.stdout).toMatch(/job-target: none, verified true/);
+      expect(again.stdout).toMatch(/job-target: none \(as-is\), verified true/);
       expect(emulator.requests.filter((r) => r.method !== 'GET').length).toBe(2); // create + one PATCH
       const bad = await exampleAsync('rotation-job', [], { ...env, CONNECTOR_IDS: 'no-such-id' });
       expect(bad.status).toBe(2);

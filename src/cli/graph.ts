@@ -1,6 +1,6 @@
 /** Graph access for commands: base URL, cloud, token source (SPEC.md's order), and the HTTP client. */
 import { PfxkitError } from '../errors.js';
-import { graphBaseUrl, parseCloud, scopeFor } from '../graph/clouds.js';
+import { assertConnectorsIn, graphBaseUrl, parseCloud, scopeFor } from '../graph/clouds.js';
 import { certificateCredential, credentialToken, defaultCredential, staticToken, type TokenSource } from '../graph/credentials.js';
 import { GraphHttp } from '../graph/http.js';
 import { readPkcs12 } from '../pkcs12/read.js';
@@ -22,10 +22,12 @@ export const GRAPH_OPTIONS: Options = {
 export const GRAPH_HELP = `Graph access:
   --graph-url URL          Graph base URL (env PFXKIT_GRAPH_URL; default https://graph.microsoft.com/v1.0)
   --cloud NAME             global | usgov | dod | china: picks the Graph root and sign-in authority
+                           (API connectors exist in global and china only: usgov and dod are refused)
   token: env PFXKIT_ACCESS_TOKEN if set; else --auth-pfx FILE (sign in as an app with the certificate
   in FILE; AZURE_TENANT_ID and AZURE_CLIENT_ID from the environment; its password from
   --auth-password-env NAME or --auth-password-file PATH); else DefaultAzureCredential.
-  Permission needed: APIConnectors.ReadWrite.All.
+  Permission needed: APIConnectors.ReadWrite.All. Graph throttles these calls at 300 requests a
+  minute per tenant and 200 per app; 429 answers are retried after their Retry-After.
   --timeout SECONDS        per-request timeout (default 30); an upload that times out is looked
                            for before it is sent again
   -v, --verbose            one line per HTTP request on stderr (never a body or a token)`;
@@ -48,8 +50,10 @@ async function tokenSource(parsed: Parsed, io: Io, baseUrl: string): Promise<Tok
   return credentialToken(await defaultCredential(cloud), scopeFor(baseUrl));
 }
 
+/** The Graph client of a command that works on API connectors (refused up front where they do not exist). */
 export async function graphClient(parsed: Parsed, io: Io): Promise<GraphHttp> {
   const cloud = parseCloud(parsed.values.cloud);
+  assertConnectorsIn(cloud);
   const explicit = typeof parsed.values['graph-url'] === 'string' ? parsed.values['graph-url'] : io.env.PFXKIT_GRAPH_URL || undefined;
   const baseUrl = graphBaseUrl(cloud, explicit);
   if (parsed.values['auth-password-env'] && parsed.values['auth-password-file']) throw new PfxkitError('USAGE', 'give one of --auth-password-env and --auth-password-file');

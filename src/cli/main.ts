@@ -10,6 +10,7 @@ import { newCommand } from './new.js';
 import { planCommand, rotateCommand } from './rotate.js';
 import { emulatorCommand } from './emulator.js';
 import { reportCommand } from './report.js';
+import { probeCommand } from './probe.js';
 import { printError, print, processIo, type Io } from './io.js';
 
 const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number>; summary: string }> = {
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number
   rotate: { run: rotateCommand, summary: 'upload or replace a connector certificate, and verify it' },
   report: { run: reportCommand, summary: 'expiry report of connectors or files: table, JSON, CSV, Prometheus; Nagios exit codes' },
   emulator: { run: (args, io) => emulatorCommand(args, io), summary: 'a local Graph apiConnectors emulator for offline tries and tests' },
+  probe: { run: probeCommand, summary: "find out Graph's undocumented rules on your tenant with a scratch connector" },
 };
 
 export const MAIN_HELP = `pfxkit: PKCS#12 client certificates for Microsoft Graph API connectors

@@ -15,7 +15,14 @@ const COMMON_HELP = `  --connector ID           a connector id (repeat for sever
   --connector-name NAME    a connector display name, resolved by listing (repeat for several)
   --mode auto|upload|replace
                            auto (default): nothing when the thumbprint is already listed; PATCH
-                           (replace) for a connector on Basic auth; uploadClientCertificate otherwise
+                           (replace) for a connector on Basic auth; uploadClientCertificate
+                           (append) otherwise. upload: always append (refused on a Basic-auth
+                           connector: only PATCH is documented for switching it). replace: PATCH
+                           the whole list down to this certificate (refused for a certificate not
+                           valid yet: the connector would have no active certificate until then)
+  --as-is                  send the file's bytes unchanged; by default a bundle B2C refuses (AES /
+                           PBES2, or a MAC other than HMAC-SHA1) is re-encoded in memory to 3DES with
+                           an HMAC-SHA1 MAC, same certificates, key and password ("encoding")
   --allow-older            write a candidate that expires before the active certificate
   --now ISO                judge validity at this moment (default: now)
   --json                   print {"results": [...]} on stdout
@@ -43,16 +50,24 @@ client certificate with the bundle in FILE, then checks that Graph's certificate
 thumbprint with the same validity. Safe to rerun: a certificate already listed is not written
 again, and an upload whose answer was lost is looked for before it is sent again.
 
+Which certificate is active is what Graph says after the write ("active"), never a prediction:
+Graph's docs contradict each other (the newest valid upload, or the older one in their own
+example; pfxkit probe finds out on your tenant). With the newest rule an upload takes over at
+once (or at its notBefore, when staged); with the oldest rule the current certificate stays
+active until it expires, and --mode replace switches now. A certificate not valid yet can be
+staged by an upload, never by a replace.
+
 Options:
 ${COMMON_HELP}
   --dry-run                plan only (the same as pfxkit plan)
-  --require-active         fail when Graph does not show the certificate active afterwards
+  --require-active         fail (exit 1) when Graph does not show the certificate active afterwards
   --concurrency N          connectors handled at once (default 4)
 
 ${PASSWORD_HELP}
 
 ${GRAPH_HELP}
 
+A failed connector's error is in its result and on stderr as "pfxkit: CODE: message".
 Exit codes: 0 every connector done and verified; 1 a refusal, a failed verification or an inactive
 certificate with --require-active; 2 an error (unreadable input, Graph failure, usage).
 `;
@@ -63,11 +78,25 @@ function parseMode(v: unknown): RotateMode {
   throw new PfxkitError('USAGE', `--mode takes auto, upload or replace, not "${String(v)}"`);
 }
 
+const plural = (n: number): string => `${n} certificate${n === 1 ? '' : 's'}`;
+
+function heading(r: RotateResult): string {
+  if (r.error?.code === 'REFUSED') return 'refused';
+  if (r.error) return `${r.action === 'none' ? '' : `${r.action}, `}failed (${r.error.code})`;
+  return r.dryRun && r.action !== 'none' ? `would ${r.action}` : r.action;
+}
+
 function formatResult(r: RotateResult): string {
-  const name = r.connector.displayName ? `${r.connector.displayName} (${r.connector.id})` : r.connector.id;
-  const lines = [`${name}: ${r.dryRun && r.action !== 'none' ? `would ${r.action}` : r.action}`, `  ${r.reason}`];
+  const target = r.connector ?? { id: r.keyset?.id ?? '?', displayName: null };
+  const name = target.displayName && target.displayName !== target.id ? `${target.displayName} (${target.id})` : target.id;
+  const lines = [`${name}: ${heading(r)}`, `  ${r.reason}`];
   if (r.certificate) lines.push(`  certificate ${r.certificate.thumbprint}, ${isoSeconds(r.certificate.notBefore)} to ${isoSeconds(r.certificate.notAfter)}`);
-  if (!r.dryRun && !r.error) lines.push(`  verified ${r.verified ? 'yes' : 'no'}, active ${r.active === null ? 'unknown' : r.active ? 'yes' : 'no'}`);
+  if (r.action !== 'none') lines.push(`  ${r.dryRun ? 'would send' : 'sent'} ${r.encoding === 'compat' ? 're-encoded in memory to 3DES with an HMAC-SHA1 MAC (the form B2C accepts)' : "the file's bytes as they are"}`);
+  if (!r.dryRun && !r.error) {
+    const active = r.certificateList.find((e) => e.isActive);
+    lines.push(`  verified ${r.verified ? 'yes' : 'no'}, active ${r.active === null ? 'unknown' : r.active ? 'yes' : 'no'} (Graph's isActive)`);
+    lines.push(`  now ${plural(r.certificateList.length)} on the ${r.keyset ? 'keyset' : 'connector'}; active: ${active ? active.thumbprint : 'none'}`);
+  }
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   if (r.error && r.error.code !== 'REFUSED') lines.push(`  error ${r.error.code}: ${r.error.message}`);
   if (r.error?.code === 'REFUSED') lines.push('  refused: nothing was written');
@@ -86,6 +115,7 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
     'connector-name': { type: 'string', multiple: true },
     mode: { type: 'string' },
     'allow-older': { type: 'boolean' },
+    'as-is': { type: 'boolean' },
     now: { type: 'string' },
     ...(command === 'rotate' ? { 'dry-run': { type: 'boolean' }, 'require-active': { type: 'boolean' }, concurrency: { type: 'string' } } : {}),
   });
@@ -120,9 +150,12 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
     dryRun: command === 'plan' || v['dry-run'] === true,
     requireActive: v['require-active'] === true,
     allowOlder: v['allow-older'] === true,
+    asIs: v['as-is'] === true,
     concurrency,
     log: (line) => io.stderr.write(`pfxkit: ${line}\n`),
   });
+  // A failed target's error goes to stderr too, whatever the output format.
+  for (const r of report.results) if (r.error) io.stderr.write(`pfxkit: ${r.error.code}: ${r.keyset ? 'keyset' : 'connector'} ${(r.connector ?? r.keyset)?.id ?? '?'}: ${r.error.message}\n`);
   if (v.json) printJson(io, { results: report.results });
   else print(io, formatReport(report));
   return report.exitCode;

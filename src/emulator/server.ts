@@ -1,9 +1,13 @@
 /**
  * A local HTTP server that behaves like Graph's apiConnectors (SPEC.md's Graph facts): list with
  * paging, get, create (201), PATCH (204, replacing the certificate list), uploadClientCertificate
- * (200, appending), delete, the active rule, `******` for Basic passwords, Graph's error format,
- * a bearer token, and fault injection for tests. It keeps no secret: Basic passwords and
- * pkcs12Value are checked and dropped, only certificate facts are kept.
+ * (200, appending), delete, `******` for Basic passwords, Graph's error format, a bearer token,
+ * and fault injection for tests. By default it follows the documented facts: AES-encrypted
+ * bundles answered with AADB2C90213, `password` required, paths matched case-insensitively,
+ * `@odata.type` with or without `#`, 200 requests a minute. What the docs leave open is a rule to
+ * set (`activeRule`, `basicUpload`, `acceptDuplicate`, or a `pfxkit probe` document via
+ * `rulesFromProbe`). It keeps no secret: Basic passwords and pkcs12Value are checked and dropped,
+ * only certificate facts are kept.
  */
 import { randomUUID, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -58,9 +62,18 @@ export interface EmulatorOptions {
   pageSize?: number;
   /** The emulator's clock, epoch milliseconds (for the active rule and throttling). */
   now?: () => number;
-  /** Answer AADB2C90213 for AES-encrypted bundles, as B2C is reported to. */
-  rejectAes?: boolean;
-  /** Answer 429 beyond this many requests per rolling minute. */
+  /** Accept AES (PBES2) encrypted bundles; by default they get AADB2C90213, as B2C documents. */
+  acceptAes?: boolean;
+  /**
+   * Which valid certificate is active: the most recent upload (the resource docs' text; the
+   * default) or the oldest (the docs' own upload example).
+   */
+  activeRule?: ActiveRule;
+  /** An upload to a Basic-auth connector: refused with 400 (default) or switching it to certificates. */
+  basicUpload?: 'reject' | 'convert';
+  /** Accept an upload of a certificate already listed (default true: nothing documents a refusal). */
+  acceptDuplicate?: boolean;
+  /** Answer 429 beyond this many requests per rolling minute (default 200, Graph's per-app figure; 0: no limit). */
   throttlePerMinute?: number;
   log?: (line: string) => void;
 }
@@ -75,6 +88,30 @@ export interface RequestRecord {
   retryAfter?: number;
 }
 
+export type ActiveRule = 'newest' | 'oldest';
+
+/**
+ * Emulator rules from a `pfxkit probe --json` document: what Graph did on a real tenant.
+ *
+ * @example
+ * ```ts
+ * const emulator = new GraphEmulator({ ...rulesFromProbe(JSON.parse(readFileSync('probe.json', 'utf8'))) });
+ * ```
+ */
+export function rulesFromProbe(doc: unknown): Pick<EmulatorOptions, 'activeRule' | 'acceptAes' | 'basicUpload' | 'acceptDuplicate'> {
+  const d = (doc ?? {}) as Record<string, unknown>;
+  const bad = (field: string, want: string): never => {
+    throw new PfxkitError('USAGE', `emulator rules: "${field}" must be ${want} (the document pfxkit probe --json prints)`);
+  };
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) bad('the document', 'a JSON object');
+  if (d.activeRule === 'other') throw new PfxkitError('USAGE', 'emulator rules: activeRule "other" (Graph followed neither rule) cannot be emulated');
+  if (d.activeRule !== 'newest' && d.activeRule !== 'oldest') bad('activeRule', '"newest" or "oldest"');
+  if (typeof d.acceptsAes !== 'boolean') bad('acceptsAes', 'true or false');
+  if (d.basicUpload !== 'reject' && d.basicUpload !== 'convert') bad('basicUpload', '"reject" or "convert"');
+  if (typeof d.acceptsDuplicate !== 'boolean') bad('acceptsDuplicate', 'true or false');
+  return { activeRule: d.activeRule as ActiveRule, acceptAes: d.acceptsAes as boolean, basicUpload: d.basicUpload as 'reject' | 'convert', acceptDuplicate: d.acceptsDuplicate as boolean };
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -86,7 +123,14 @@ class HttpError extends Error {
   }
 }
 
-const VERSION = /^\/(v1\.0|beta)(\/.*)?$/;
+const VERSION = /^\/(v1\.0|beta)(\/.*)?$/i;
+const FAULT_ANSWERS: Record<number, [code: string, message: string]> = {
+  403: ['Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'],
+  504: ['GatewayTimeout', 'The service is temporarily unavailable.'],
+};
+/** `@odata.type` without its optional leading `#`. */
+const typeOf = (cfg: Record<string, unknown> | undefined): string => String(cfg?.['@odata.type'] ?? '').replace(/^#/, '');
+const wrongPassword = (): HttpError => new HttpError(400, 'AADB2C90213', 'The certificate password provided in request is incorrect.');
 
 export class GraphEmulator {
   readonly token: string;
@@ -171,8 +215,9 @@ export class GraphEmulator {
 
   private activeSeq(certs: StoredCert[]): number | null {
     const nowS = Math.floor(this.now() / 1000);
-    const valid = certs.filter((c) => c.notBefore <= nowS && nowS < c.notAfter);
-    return valid.length ? Math.max(...valid.map((c) => c.seq)) : null;
+    const valid = certs.filter((c) => c.notBefore <= nowS && nowS < c.notAfter).map((c) => c.seq);
+    if (!valid.length) return null;
+    return this.o.activeRule === 'oldest' ? Math.min(...valid) : Math.max(...valid);
   }
 
   private view(c: StoredConnector): Record<string, unknown> {
@@ -240,38 +285,37 @@ export class GraphEmulator {
 
   private async certificate(pkcs12Value: unknown, password: unknown): Promise<Omit<StoredCert, 'seq'>> {
     if (typeof pkcs12Value !== 'string' || pkcs12Value === '') throw new HttpError(400, 'BadRequest', 'pkcs12Value is required');
-    if (password !== undefined && typeof password !== 'string') throw new HttpError(400, 'BadRequest', 'password must be a string');
+    // Graph: "Required. If no password is used, you must still provide a value of ''."
+    if (typeof password !== 'string') throw new HttpError(400, 'BadRequest', "password is required (\"\" when the file has none)");
     try {
-      const bundle = await readPkcs12(pkcs12Value, { password: password === '' ? undefined : (password as string | undefined) });
-      if (this.o.rejectAes && bundle.parts.some((p) => p.cipher.startsWith('AES'))) {
-        throw new HttpError(400, 'AADB2C90213', 'The certificate password provided in request is incorrect.');
-      }
+      const bundle = await readPkcs12(pkcs12Value, { password: password === '' ? undefined : password });
+      if (!this.o.acceptAes && bundle.parts.some((p) => p.family === 'pbes2')) throw wrongPassword();
       const leaf = bundle.certificates.find((c) => c.thumbprint === bundle.leaf);
       if (!leaf) throw new HttpError(400, 'BadRequest', 'The certificate does not contain a private key for its certificate.');
       return { thumbprint: leaf.thumbprint, notBefore: leaf.notBefore, notAfter: leaf.notAfter };
     } catch (err) {
       if (err instanceof HttpError) throw err;
-      if (err instanceof PfxkitError && err.code === 'BAD_PASSWORD') throw new HttpError(400, 'AADB2C90213', 'The certificate password provided in request is incorrect.');
+      if (err instanceof PfxkitError && err.code === 'BAD_PASSWORD') throw wrongPassword();
       throw new HttpError(400, 'BadRequest', 'The pkcs12Value is not a valid PKCS#12 certificate.');
     }
   }
 
   private async auth(a: unknown): Promise<StoredConnector['auth']> {
     const cfg = a as Record<string, unknown> | undefined;
-    const type = cfg?.['@odata.type'];
-    if (type === '#microsoft.graph.basicAuthentication') {
+    const type = typeOf(cfg);
+    if (type === 'microsoft.graph.basicAuthentication') {
       if (typeof cfg!.username !== 'string' || typeof cfg!.password !== 'string') throw new HttpError(400, 'BadRequest', 'basicAuthentication needs username and password');
       return { type: 'basic', username: cfg!.username };
     }
-    if (type === '#microsoft.graph.pkcs12Certificate') {
+    if (type === 'microsoft.graph.pkcs12Certificate') {
       const cert = await this.certificate(cfg!.pkcs12Value, cfg!.password);
       return { type: 'cert', certificates: [{ ...cert, seq: ++this.state.seq }] };
     }
-    throw new HttpError(400, 'BadRequest', `unsupported authenticationConfiguration @odata.type ${String(type)}`);
+    throw new HttpError(400, 'BadRequest', `unsupported authenticationConfiguration @odata.type ${String(cfg?.['@odata.type'])}`);
   }
 
   private throttled(): number | null {
-    const limit = this.o.throttlePerMinute;
+    const limit = this.o.throttlePerMinute ?? 200;
     if (!limit) return null;
     const now = this.now();
     while (this.window.length && this.window[0]! <= now - 60_000) this.window.shift();
@@ -307,7 +351,10 @@ export class GraphEmulator {
       if (delay) await new Promise((r) => setTimeout(r, delay.delayMs ?? 0));
       const f = this.takeFault(method, path, ['throttle', 'status']);
       if (f?.kind === 'throttle') throw new HttpError(429, 'TooManyRequests', 'Too many requests.', { 'retry-after': f.retryAfter ?? '1' });
-      if (f?.kind === 'status') throw new HttpError(f.status ?? 503, f.status === 504 ? 'GatewayTimeout' : 'ServiceUnavailable', 'The service is temporarily unavailable.');
+      if (f?.kind === 'status') {
+        const [code, message] = FAULT_ANSWERS[f.status ?? 503] ?? ['ServiceUnavailable', 'The service is temporarily unavailable.'];
+        throw new HttpError(f.status ?? 503, code, message);
+      }
 
       const { status, body: answer } = await this.route(method, path, url, req, body);
       const lose = this.takeFault(method, path, ['lose-response']);
@@ -335,15 +382,18 @@ export class GraphEmulator {
   }
 
   private find(id: string): StoredConnector {
-    const c = this.state.connectors.find((x) => x.id === id);
+    const c = this.state.connectors.find((x) => x.id.toLowerCase() === id.toLowerCase());
     if (!c) throw new HttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
     return c;
   }
 
   private async route(method: string, path: string, url: URL, req: IncomingMessage, b: Record<string, unknown>): Promise<{ status: number; body?: unknown }> {
+    // Graph matches path segments case-insensitively (its docs spell both apiConnectors and apiconnectors).
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-    if (parts[0] !== 'identity' || parts[1] !== 'apiConnectors') throw new HttpError(404, 'BadRequest', `Resource not found for the segment '${parts[0] ?? ''}'.`);
-    const [, , id, action] = parts;
+    const seg = (i: number): string | undefined => parts[i]?.toLowerCase();
+    if (seg(0) !== 'identity' || seg(1) !== 'apiconnectors') throw new HttpError(404, 'BadRequest', `Resource not found for the segment '${parts[0] ?? ''}'.`);
+    const id = parts[2];
+    const action = seg(3);
     if (id === undefined) {
       if (method === 'GET') {
         const top = Math.max(1, Math.min(Number(url.searchParams.get('$top') ?? this.o.pageSize ?? 10) || 10, 999));
@@ -382,8 +432,15 @@ export class GraphEmulator {
       }
       throw new HttpError(405, 'BadRequest', `${method} is not allowed here`);
     }
-    if (action === 'uploadClientCertificate' && method === 'POST') {
-      const cert = { ...(await this.certificate(b.pkcs12Value, b.password)), seq: ++this.state.seq };
+    if (action === 'uploadclientcertificate' && method === 'POST') {
+      if (c.auth.type === 'basic' && this.o.basicUpload !== 'convert') {
+        throw new HttpError(400, 'BadRequest', 'The API connector uses basic authentication: a client certificate cannot be uploaded to it.');
+      }
+      const facts = await this.certificate(b.pkcs12Value, b.password);
+      if (c.auth.type === 'cert' && this.o.acceptDuplicate === false && c.auth.certificates.some((x) => x.thumbprint === facts.thumbprint)) {
+        throw new HttpError(400, 'BadRequest', `A certificate with thumbprint ${facts.thumbprint} is already present.`);
+      }
+      const cert = { ...facts, seq: ++this.state.seq };
       if (c.auth.type === 'cert') c.auth.certificates.push(cert);
       else c.auth = { type: 'cert', certificates: [cert] };
       this.save();

@@ -32,3 +32,13 @@ export function graphBaseUrl(cloud: Cloud, explicit?: string): string {
 export function scopeFor(baseUrl: string): string {
   return `${new URL(baseUrl).origin}/.default`;
 }
+
+/**
+ * API connectors (identityApiConnector, v1.0) exist in the global and China clouds only: Graph's
+ * reference lists them as not available in US Government L4 and L5 (DoD). Said before any call.
+ */
+export function assertConnectorsIn(cloud: Cloud): void {
+  if (cloud === 'usgov' || cloud === 'dod') {
+    throw new PfxkitError('USAGE', `API connectors (identityApiConnector) do not exist in the ${cloud === 'usgov' ? 'US Government L4' : 'US Government L5 (DoD)'} cloud: Graph documents them for the global and China clouds only`);
+  }
+}

@@ -226,6 +226,6 @@ export class GraphHttp {
     const what = graph?.code || graph?.message ? `${graph.code ?? 'error'}: ${graph.message ?? ''}` : text.slice(0, 200) || 'no body';
     const retries = attempt > 0 ? `, after ${attempt + 1} attempts` : '';
     const message = redact(`${method} ${new URL(url).pathname}: Graph answered ${status} ${what} (request-id ${rid}, client-request-id ${clientRequestId}${retries})`, secrets);
-    return new PfxkitError(codeFor(status), message);
+    return new PfxkitError(codeFor(status), message, { serviceCode: graph?.code || undefined });
   }
 }

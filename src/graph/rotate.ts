@@ -1,16 +1,18 @@
 /**
- * rotate: plan → Graph calls → verification, for one or many connectors. An upload is never
- * blindly re-posted: after a timeout, a 5xx or a lost answer, the connector is re-read and the
- * thumbprint looked for first. One connector's failure never stops the others.
+ * rotate: targets → plan → Graph calls → verification, for one or many connectors. Graph gets the
+ * encoding B2C accepts (an AES/PBES2 bundle is re-encoded in memory unless asIs). An upload is
+ * never blindly re-posted: after a timeout, a 5xx or a lost answer, the connector is re-read and
+ * the thumbprint looked for first. Which certificate is active is read from Graph, never
+ * predicted. One connector's failure never stops the others.
  */
 import { PfxkitError, type PfxkitErrorCode } from '../errors.js';
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
-import { blockingErrors, candidateOf, planRotation, type CandidateFacts, type RotateAction, type RotateMode } from '../rotation/plan.js';
+import { b2cEncodingGaps, convertBundle } from '../pkcs12/convert.js';
+import { blockingErrors, candidateOf, planRotation, type CandidateFacts, type Plan, type RotateAction, type RotateMode } from '../rotation/plan.js';
 import { validateBundle } from '../validate/validate.js';
-import type { ValidationResult } from '../validate/types.js';
 import { getConnector, listConnectors, replaceCertificate, uploadClientCertificate } from './connectors.js';
 import { TransportError, type GraphHttp } from './http.js';
-import { certificateListOf, type ApiConnector, type CertificateListEntry } from './types.js';
+import { certificateListOf, connectorTarget, type ApiConnector, type CertificateListEntry } from './types.js';
 
 export interface RotateOptions {
   http: GraphHttp;
@@ -27,6 +29,8 @@ export interface RotateOptions {
   dryRun?: boolean;
   requireActive?: boolean;
   allowOlder?: boolean;
+  /** Send the bytes unchanged, even when B2C would refuse their encoding (default false). */
+  asIs?: boolean;
   /** The moment to judge validity at. */
   now: Date;
   /** Connectors handled at once (default 4). */
@@ -36,17 +40,22 @@ export interface RotateOptions {
   log?: (line: string) => void;
 }
 
+/** What Graph got: the bytes re-encoded to the compat profile, or the bytes as given. */
+export type Encoding = 'compat' | 'as-is';
+
 export interface RotateResult {
-  connector: { id: string; displayName: string | null };
+  connector: { id: string; displayName: string | null } | null;
+  keyset: { id: string } | null;
   action: RotateAction;
   reason: string;
   dryRun: boolean;
   certificate: CandidateFacts | null;
+  encoding: Encoding;
   verified: boolean;
   active: boolean | null;
   certificateList: CertificateListEntry[];
   warnings: string[];
-  /** Why this connector did not succeed, or null. */
+  /** Why this target did not succeed, or null. */
   error: { code: PfxkitErrorCode | 'REFUSED'; message: string } | null;
 }
 
@@ -56,11 +65,10 @@ export interface RotateReport {
   exitCode: 0 | 1 | 2;
 }
 
+type ResultError = NonNullable<RotateResult['error']>;
+
 const UPLOAD_WARNINGS = new Set(['ENCRYPTION_COMPAT', 'EXPIRES_SOON', 'WEAK_KEY', 'WEAK_SIGNATURE']);
-
-type ResultCode = NonNullable<RotateResult['error']>['code'];
-
-const VERDICT_CODES = new Set<ResultCode>(['REFUSED', 'VERIFY_FAILED']);
+const VERDICT_CODES = new Set<ResultError['code']>(['REFUSED', 'VERIFY_FAILED']);
 
 function exitCodeOf(results: RotateResult[]): 0 | 1 | 2 {
   let worst: 0 | 1 | 2 = 0;
@@ -87,6 +95,68 @@ async function pool<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>)
 const matches = (e: CertificateListEntry, c: CandidateFacts): boolean =>
   e.thumbprint.toUpperCase() === c.thumbprint && e.notBefore === c.notBefore && e.notAfter === c.notAfter;
 
+const asPfxkitError = (err: unknown): PfxkitError =>
+  err instanceof PfxkitError ? err : new PfxkitError('GRAPH_UNAVAILABLE', err instanceof Error ? err.message : String(err), { cause: err });
+
+/** What the bytes sent to Graph are, decided once per run. */
+interface Payload {
+  encoding: Encoding;
+  /** Why B2C would refuse the file as given ([] when it would not). */
+  gaps: string[];
+  /** The base64 that Graph gets, made on first use (a plan never needs it). */
+  value: () => Promise<string>;
+}
+
+function payloadOf(options: RotateOptions): Payload {
+  const gaps = b2cEncodingGaps(options.bundle);
+  const encoding: Encoding = gaps.length && !options.asIs ? 'compat' : 'as-is';
+  let value: Promise<string> | null = null;
+  const make = async (): Promise<string> => {
+    if (encoding === 'as-is') return Buffer.from(options.pkcs12).toString('base64');
+    options.log?.(`re-encoding the bundle in memory to the compat profile (3DES, HMAC-SHA1): it has ${gaps.join(' and ')}, which B2C refuses; the file is unchanged`);
+    const { pkcs12 } = await convertBundle(options.bundle, { password: options.password, profile: 'compat' });
+    return Buffer.from(pkcs12).toString('base64');
+  };
+  return { encoding, gaps, value: () => (value ??= make()) };
+}
+
+/** Graph's AADB2C90213 says "password incorrect" for two reasons: say which one is likely. */
+function explain(e: PfxkitError, payload: Payload): string {
+  if (e.serviceCode !== 'AADB2C90213') return e.message;
+  const why =
+    payload.encoding === 'as-is' && payload.gaps.length
+      ? `B2C answers this for a PFX that is not encrypted with TripleDES-SHA1, even with the right password, and this one was sent as-is (--as-is) with ${payload.gaps.join(' and ')}: drop --as-is and pfxkit re-encodes it in memory`
+      : `B2C answers this when the password does not open the PFX, and for a PFX not encrypted with TripleDES-SHA1 (AES: OpenSSL 3's and keytool's default); this one was sent in the TripleDES-SHA1 form, so the password is the likely cause`;
+  return `${e.message}. ${why}`;
+}
+
+interface Resolved {
+  targets: { id: string; connector?: ApiConnector }[];
+  /** Names that resolve to no connector or to several, or a failed listing. */
+  failures: { id: string; name: string; error: ResultError }[];
+}
+
+/** Connector ids as given, and display names resolved by listing (each must name one connector). */
+async function resolveConnectors(http: GraphHttp, ids: string[], names: string[]): Promise<Resolved> {
+  const out: Resolved = { targets: ids.map((id) => ({ id })), failures: [] };
+  if (!names.length) return out;
+  let all: ApiConnector[];
+  try {
+    all = await listConnectors(http);
+  } catch (err) {
+    const e = asPfxkitError(err);
+    for (const name of names) out.failures.push({ id: name, name, error: { code: e.code, message: e.message } });
+    return out;
+  }
+  for (const name of names) {
+    const hits = all.filter((c) => c.displayName === name);
+    if (hits.length === 1) out.targets.push({ id: hits[0]!.id, connector: hits[0]! });
+    else if (hits.length) out.failures.push({ id: name, name, error: { code: 'USAGE', message: `${hits.length} connectors are named "${name}": give --connector ID` } });
+    else out.failures.push({ id: name, name, error: { code: 'GRAPH_NOT_FOUND', message: `no connector is named "${name}"` } });
+  }
+  return out;
+}
+
 /**
  * Rotates the candidate bundle onto each connector and verifies what Graph answers.
  *
@@ -100,142 +170,129 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
   const mode = options.mode ?? 'auto';
   const now = Math.floor(options.now.getTime() / 1000);
   const log = options.log ?? (() => undefined);
-  const validation: ValidationResult = validateBundle(options.bundle, { now: options.now });
+  const validation = validateBundle(options.bundle, { now: options.now });
   const candidate = candidateOf(options.bundle);
-  const pkcs12Value = Buffer.from(options.pkcs12).toString('base64');
-  const ids = [...(options.connectors ?? [])];
-  const known = new Map<string, ApiConnector>();
-  const early: RotateResult[] = [];
+  const payload = payloadOf(options);
+  const dryRun = options.dryRun === true;
+  const ids = options.connectors ?? [];
+  const names = options.connectorNames ?? [];
+  if (ids.length + names.length === 0) throw new PfxkitError('USAGE', 'name at least one connector (--connector ID or --connector-name NAME)');
 
-  const failed = (id: string, name: string | null, code: ResultCode, message: string, reason = 'not rotated: see the error'): RotateResult => ({
-    connector: { id, displayName: name },
+  const result = (connector: RotateResult['connector'], fields: Partial<RotateResult>): RotateResult => ({
+    connector,
+    keyset: null,
     action: 'none',
-    reason,
-    dryRun: options.dryRun === true,
+    reason: 'not rotated: see the error',
+    dryRun,
     certificate: candidate,
+    encoding: payload.encoding,
     verified: false,
     active: null,
     certificateList: [],
     warnings: [],
-    error: { code, message },
+    error: null,
+    ...fields,
   });
 
   if (!candidate || blockingErrors(validation).length) {
     // Refused before any Graph call: validation has the reasons.
-    const codes = blockingErrors(validation).join(', ');
-    const message = `the candidate fails validation (${codes}): nothing is written`;
-    const refused = (id: string, name: string | null): RotateResult => failed(id, name, 'REFUSED', message, message);
-    const results = [...ids.map((id) => refused(id, null)), ...(options.connectorNames ?? []).map((n) => refused(n, n))];
-    return { results, exitCode: 1 };
+    const message = `the candidate fails validation (${blockingErrors(validation).join(', ')}): nothing is written`;
+    const refused = (id: string, name: string | null): RotateResult => result({ id, displayName: name }, { reason: message, error: { code: 'REFUSED', message } });
+    return { results: [...ids.map((id) => refused(id, null)), ...names.map((n) => refused(n, n))], exitCode: 1 };
   }
 
-  if (options.connectorNames?.length) {
-    try {
-      const all = await listConnectors(options.http);
-      for (const name of options.connectorNames) {
-        const hits = all.filter((c) => c.displayName === name);
-        if (hits.length === 1) {
-          ids.push(hits[0]!.id);
-          known.set(hits[0]!.id, hits[0]!);
-        } else {
-          early.push(failed(name, name, hits.length ? 'USAGE' : 'GRAPH_NOT_FOUND', hits.length ? `${hits.length} connectors are named "${name}": give --connector ID` : `no connector is named "${name}"`));
-        }
-      }
-    } catch (err) {
-      const e = err instanceof PfxkitError ? err : new PfxkitError('GRAPH_UNAVAILABLE', String(err));
-      for (const name of options.connectorNames) early.push(failed(name, name, e.code, e.message));
-    }
+  // Findings that bear on the upload itself travel with each result; the encoding finding only
+  // when the bytes go as they are.
+  const validationWarnings = validation.findings
+    .filter((f) => UPLOAD_WARNINGS.has(f.code) && !(f.code === 'ENCRYPTION_COMPAT' && payload.encoding === 'compat'))
+    .map((f) => `${f.code}: ${f.message}`);
+  if (payload.encoding === 'as-is' && payload.gaps.length && !validationWarnings.some((w) => w.startsWith('ENCRYPTION_COMPAT'))) {
+    validationWarnings.push(`sent as-is with ${payload.gaps.join(' and ')}: B2C documents TripleDES-SHA1 and answers AADB2C90213 otherwise`);
   }
-  if (ids.length === 0 && early.length === 0) throw new PfxkitError('USAGE', 'name at least one connector (--connector ID or --connector-name NAME)');
-
-  // Findings that bear on the upload itself travel with each result.
-  const validationWarnings = validation.findings.filter((f) => UPLOAD_WARNINGS.has(f.code)).map((f) => `${f.code}: ${f.message}`);
-
-  const one = async (id: string): Promise<RotateResult> => {
-    let connector: ApiConnector;
-    try {
-      connector = known.get(id) ?? (await getConnector(options.http, id));
-    } catch (err) {
-      const e = err instanceof PfxkitError ? err : new PfxkitError('GRAPH_UNAVAILABLE', String(err), { cause: err });
-      return failed(id, null, e.code, e.message);
-    }
-    const plan = planRotation({ connector, candidate, validation, now, mode, allowOlder: options.allowOlder });
-    const result: RotateResult = {
-      connector: plan.connector,
-      action: plan.action,
-      reason: plan.reason,
-      dryRun: options.dryRun === true,
-      certificate: candidate,
-      verified: false,
-      active: null,
-      certificateList: plan.certificateList,
-      warnings: [...plan.warnings, ...validationWarnings],
-      error: plan.refused ? { code: 'REFUSED', message: plan.reason } : null,
-    };
-    if (plan.refused || options.dryRun) return result;
-    if (plan.action === 'none') {
-      const entry = plan.certificateList.find((e) => matches(e, candidate));
-      return { ...result, verified: entry !== undefined, active: entry?.isActive ?? null, error: checkActive(entry) };
-    }
-    try {
-      let list: CertificateListEntry[];
-      if (plan.action === 'replace') {
-        await replaceCertificate(options.http, id, pkcs12Value, options.password);
-        list = certificateListOf(await getConnector(options.http, id));
-      } else {
-        list = await uploadOnce(id);
-      }
-      const entry = list.find((e) => matches(e, candidate));
-      result.certificateList = list;
-      if (!entry) {
-        return {
-          ...result,
-          error: {
-            code: 'VERIFY_FAILED',
-            message: `Graph's certificate list does not show ${candidate.thumbprint} with notBefore ${candidate.notBefore} and notAfter ${candidate.notAfter}`,
-          },
-        };
-      }
-      return { ...result, verified: true, active: entry.isActive, error: checkActive(entry) };
-    } catch (err) {
-      const e = err instanceof PfxkitError ? err : new PfxkitError('GRAPH_UNAVAILABLE', err instanceof Error ? err.message : String(err), { cause: err });
-      return { ...result, error: { code: e.code, message: e.message } };
-    }
-  };
 
   const checkActive = (entry: CertificateListEntry | undefined): RotateResult['error'] =>
     options.requireActive && entry && !entry.isActive
       ? { code: 'VERIFY_FAILED', message: 'the certificate is in the list but Graph does not show it active (--require-active)' }
       : null;
 
-  /**
-   * Upload; on an unknown outcome look for the thumbprint before posting again. An upload that
-   * timed out may still be in flight, so the connector is read now and again after waits of one,
-   * two and four timeouts (at most a minute each) before the upload is sent a second time.
-   */
-  const uploadOnce = async (id: string): Promise<CertificateListEntry[]> => {
-    const attempts = options.maxUploadAttempts ?? 3;
-    const present = (list: CertificateListEntry[]): boolean => list.some((e) => e.thumbprint.toUpperCase() === candidate.thumbprint);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return certificateListOf(await uploadClientCertificate(options.http, id, pkcs12Value, options.password));
-      } catch (err) {
-        if (!(err instanceof TransportError)) throw err;
-        log(`${id}: upload outcome unknown (${err.message}); looking for the certificate before sending it again`);
-        const waits = [0, 1, 2, 4].map((k) => Math.min(k * options.http.timeoutMs, 60_000));
-        for (const wait of waits) {
-          if (wait) await options.http.pause(wait);
-          const list = certificateListOf(await getConnector(options.http, id));
-          if (present(list)) {
-            log(`${id}: the certificate is there: not uploading again`);
-            return list;
-          }
-        }
-        if (attempt >= attempts) throw new PfxkitError('GRAPH_UNAVAILABLE', `upload to ${id}: no answer after ${attempt} attempts, and the certificate is not in the list`, { cause: err });
+  /** The write a plan asks for, and the certificate list Graph shows after it. */
+  const apply = async (plan: Plan): Promise<CertificateListEntry[]> => {
+    const id = plan.target.id;
+    if (plan.action === 'replace') {
+      await replaceCertificate(options.http, id, await payload.value(), options.password);
+      return certificateListOf(await getConnector(options.http, id));
+    }
+    return uploadThenLookUp(options, id, candidate, await payload.value(), log);
+  };
+
+  const one = async ({ id, connector: known }: Resolved['targets'][number]): Promise<RotateResult> => {
+    let connector: ApiConnector;
+    try {
+      connector = known ?? (await getConnector(options.http, id));
+    } catch (err) {
+      const e = asPfxkitError(err);
+      return result({ id, displayName: null }, { error: { code: e.code, message: e.message } });
+    }
+    const plan = planRotation({ target: connectorTarget(connector), candidate, validation, now, mode, allowOlder: options.allowOlder });
+    const r = result(
+      { id: connector.id, displayName: connector.displayName },
+      {
+        action: plan.action,
+        reason: plan.reason,
+        certificateList: plan.certificateList,
+        warnings: [...plan.warnings, ...validationWarnings],
+        error: plan.refused ? { code: 'REFUSED', message: plan.reason } : null,
+      },
+    );
+    if (plan.refused || dryRun) return r;
+    if (plan.action === 'none') {
+      const entry = plan.certificateList.find((e) => matches(e, candidate));
+      return { ...r, verified: entry !== undefined, active: entry?.isActive ?? null, error: checkActive(entry) };
+    }
+    try {
+      const list = await apply(plan);
+      const entry = list.find((e) => matches(e, candidate));
+      if (!entry) {
+        const message = `Graph's certificate list does not show ${candidate.thumbprint} with notBefore ${candidate.notBefore} and notAfter ${candidate.notAfter}`;
+        return { ...r, certificateList: list, error: { code: 'VERIFY_FAILED', message } };
       }
+      return { ...r, certificateList: list, verified: true, active: entry.isActive, error: checkActive(entry) };
+    } catch (err) {
+      const e = asPfxkitError(err);
+      return { ...r, error: { code: e.code, message: explain(e, payload) } };
     }
   };
 
-  const results = [...early, ...(await pool(ids, Math.max(1, options.concurrency ?? 4), one))];
+  const { targets, failures } = await resolveConnectors(options.http, ids, names);
+  const early = failures.map((f) => result({ id: f.id, displayName: f.name }, { error: f.error }));
+  const results = [...early, ...(await pool(targets, Math.max(1, options.concurrency ?? 4), one))];
   return { results, exitCode: exitCodeOf(results) };
+}
+
+/**
+ * Upload; on an unknown outcome look for the thumbprint before posting again. An upload that
+ * timed out may still be in flight, so the connector is read now and again after waits of one,
+ * two and four timeouts (at most a minute each) before the upload is sent a second time.
+ */
+async function uploadThenLookUp(options: RotateOptions, id: string, candidate: CandidateFacts, pkcs12Value: string, log: (line: string) => void): Promise<CertificateListEntry[]> {
+  const attempts = options.maxUploadAttempts ?? 3;
+  const present = (list: CertificateListEntry[]): boolean => list.some((e) => e.thumbprint.toUpperCase() === candidate.thumbprint);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return certificateListOf(await uploadClientCertificate(options.http, id, pkcs12Value, options.password));
+    } catch (err) {
+      if (!(err instanceof TransportError)) throw err;
+      log(`${id}: upload outcome unknown (${err.message}); looking for the certificate before sending it again`);
+      const waits = [0, 1, 2, 4].map((k) => Math.min(k * options.http.timeoutMs, 60_000));
+      for (const wait of waits) {
+        if (wait) await options.http.pause(wait);
+        const list = certificateListOf(await getConnector(options.http, id));
+        if (present(list)) {
+          log(`${id}: the certificate is there: not uploading again`);
+          return list;
+        }
+      }
+      if (attempt >= attempts) throw new PfxkitError('GRAPH_UNAVAILABLE', `upload to ${id}: no answer after ${attempt} attempts, and the certificate is not in the list`, { cause: err });
+    }
+  }
 }

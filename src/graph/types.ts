@@ -1,12 +1,8 @@
 /** The apiConnector resource as Graph returns it (SPEC.md's Graph facts). */
+import type { Target, TargetCertificate } from '../rotation/target.js';
 
 /** One entry of certificateList; epochs are Unix seconds (Graph's NumericDate). */
-export interface CertificateListEntry {
-  thumbprint: string;
-  notBefore: number;
-  notAfter: number;
-  isActive: boolean;
-}
+export type CertificateListEntry = TargetCertificate;
 
 export interface BasicAuthentication {
   '@odata.type': '#microsoft.graph.basicAuthentication';
@@ -34,9 +30,20 @@ export const PKCS12 = '#microsoft.graph.pkcs12Certificate';
 /** The certificate list of a connector ([] for Basic auth). */
 export function certificateListOf(c: ApiConnector): CertificateListEntry[] {
   const auth = c.authenticationConfiguration as Partial<ClientCertificateAuthentication>;
-  return auth['@odata.type'] === CLIENT_CERT && Array.isArray(auth.certificateList) ? auth.certificateList : [];
+  return odataType(auth) === CLIENT_CERT && Array.isArray(auth.certificateList) ? auth.certificateList : [];
 }
 
+/** Graph's `@odata.type` with its leading `#` (the docs write it both ways). */
+export const odataType = (auth: { '@odata.type'?: unknown } | undefined): string => {
+  const t = auth?.['@odata.type'];
+  return typeof t === 'string' ? `#${t.replace(/^#/, '')}` : '';
+};
+
 export function isBasic(c: ApiConnector): boolean {
-  return c.authenticationConfiguration?.['@odata.type'] === BASIC;
+  return odataType(c.authenticationConfiguration) === BASIC;
+}
+
+/** The planner's view of a connector. */
+export function connectorTarget(c: ApiConnector): Target {
+  return { kind: 'connector', id: c.id, displayName: c.displayName, basic: isBasic(c), certificates: certificateListOf(c) };
 }

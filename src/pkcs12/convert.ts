@@ -47,12 +47,43 @@ async function verified(pkcs12: Uint8Array, password: string, expect: Pkcs12Bund
  * ```
  */
 export async function convertPkcs12(data: Uint8Array | string, options: ConvertOptions = {}): Promise<Converted> {
-  const profile = options.profile ?? 'compat';
   const bundle = await readPkcs12(data, { password: options.password, maxIterations: options.maxIterations });
+  return convertBundle(bundle, options);
+}
+
+/**
+ * convertPkcs12 for a bundle already read (its keys are needed, so it must come from readPkcs12).
+ *
+ * @example
+ * ```ts
+ * const { pkcs12 } = await convertBundle(await readPkcs12(bytes, { password }), { password, profile: 'compat' });
+ * ```
+ */
+export async function convertBundle(bundle: Pkcs12Bundle, options: Omit<ConvertOptions, 'maxIterations'> = {}): Promise<Converted> {
+  const profile = options.profile ?? 'compat';
   const password = options.newPassword ?? options.password ?? '';
   const iterations = options.iterations ?? PROFILE_DEFAULT_ITERATIONS[profile];
   const pkcs12 = writePkcs12(bundle, { password, profile, iterations });
   return { pkcs12, bundle: await verified(pkcs12, password, bundle, iterations), profile };
+}
+
+/**
+ * Why Azure AD B2C would refuse this encoding: B2C documents TripleDES-SHA1 ("as opposed to
+ * AES256-SHA256") and answers AADB2C90213 otherwise. Empty when the bundle is in that form.
+ *
+ * @example
+ * ```ts
+ * if (b2cEncodingGaps(bundle).length) ({ pkcs12 } = await convertBundle(bundle, { password }));
+ * ```
+ */
+export function b2cEncodingGaps(bundle: Pkcs12Bundle): string[] {
+  const gaps: string[] = [];
+  const pbes2 = [...new Set(bundle.parts.filter((p) => p.family === 'pbes2').map((p) => p.cipher))];
+  if (pbes2.length) gaps.push(`${pbes2.join(' and ')} encryption (PBES2)`);
+  const { kind, digest } = bundle.integrity;
+  if (kind === 'pbmac1') gaps.push('a PBMAC1 MAC');
+  else if (kind === 'mac' && digest !== 'sha1') gaps.push(`an HMAC-${(digest ?? '?').toUpperCase()} MAC`);
+  return gaps;
 }
 
 export interface CreateOptions {

@@ -9,7 +9,7 @@ import { parseCertificate } from '../cert/facts.js';
 import { PfxkitError } from '../errors.js';
 import { listConnectors } from '../graph/connectors.js';
 import type { GraphHttp } from '../graph/http.js';
-import { certificateListOf } from '../graph/types.js';
+import { certificateListOf, isBasic } from '../graph/types.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { daysRemaining, DEFAULT_THRESHOLDS, expiryStatus, renewAt, STATUS_RANK, type ExpiryStatus, type Thresholds } from '../rotation/policy.js';
 import { readInput, MAX_INPUT_BYTES } from '../lib/files.js';
@@ -55,7 +55,13 @@ export async function reportConnectors(http: GraphHttp, options: ReportOptions):
   const errors: ReportError[] = [];
   try {
     for (const c of await listConnectors(http)) {
-      for (const e of certificateListOf(c)) {
+      const list = certificateListOf(c);
+      if (!list.length) {
+        // Not silently dropped: a connector with nothing to watch is worth a line.
+        const how = isBasic(c) ? 'uses Basic authentication' : 'has no client certificate';
+        errors.push({ connector: c.id, code: 'NO_CERTIFICATE', message: `${c.displayName} ${how}: no certificate to watch (pfxkit rotate FILE --connector ${c.id} switches it)` });
+      }
+      for (const e of list) {
         rows.push(row({ source: 'graph', connector: { id: c.id, displayName: c.displayName }, path: null, thumbprint: e.thumbprint.toUpperCase(), subject: null, isActive: e.isActive }, e.notBefore, e.notAfter, now, t));
       }
     }

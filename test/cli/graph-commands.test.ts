@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientBundle, createConnector, GraphEmulator, GraphHttp, staticToken } from '../../src/index.js';
+import { createClientBundle, createConnector, GraphEmulator, GraphHttp, listConnectors, staticToken } from '../../src/index.js';
 import { root } from '../helpers.js';
 import { run } from './run.js';
 
@@ -15,12 +15,12 @@ const dir = mkdtempSync(join(tmpdir(), 'pfxkit-graph-cli-'));
 const files: Record<string, string> = {};
 
 beforeAll(async () => {
-  emulator = new GraphEmulator({ now: () => NOW.getTime() });
+  emulator = new GraphEmulator({ now: () => NOW.getTime(), throttlePerMinute: 0 });
   const url = await emulator.start();
   env = { PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token, PFXKIT_PASSWORD: 'cli-pw' };
   http = new GraphHttp({ baseUrl: url, token: staticToken(emulator.token) });
-  for (const [name, daysAgo] of [['current', 1], ['future', -3], ['expired', 500]] as const) {
-    const c = await createClientBundle({ subject: `CN=${name}`, now: new Date(NOW.getTime() - daysAgo * 86_400_000), days: 365, password: 'cli-pw' });
+  for (const [name, daysAgo, profile] of [['current', 1, 'compat'], ['future', -3, 'compat'], ['expired', 500, 'compat'], ['aes', 1, 'modern']] as const) {
+    const c = await createClientBundle({ subject: `CN=${name}`, now: new Date(NOW.getTime() - daysAgo * 86_400_000), days: 365 + (name === 'aes' ? 10 : 0), password: 'cli-pw', profile, iterations: 2048 });
     files[name] = join(dir, `${name}.pfx`);
     writeFileSync(files[name]!, c.pkcs12);
   }
@@ -28,6 +28,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator.stop();
 });
+
+/** The emulator's first JSON document on stdout. */
+const firstJson = (child: ReturnType<typeof spawn>): Promise<string> =>
+  new Promise<string>((resolve) => {
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      if (buf.includes('}')) resolve(buf);
+    });
+  });
 
 const newConnector = async (name: string) =>
   createConnector(http, { displayName: name, targetUrl: 'https://api.contoso.com', authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'u', password: 'p-1234' } });
@@ -57,8 +67,43 @@ describe('pfxkit plan / rotate', () => {
     await run(['rotate', files.current!, '--connector', c.id], { env, now: NOW });
     const r = await run(['rotate', files.future!, '--connector', c.id, '--require-active'], { env, now: NOW });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/warning: the candidate is not valid before/);
+    expect(r.stdout).toMatch(/warning: staged: the candidate is not valid before/);
+    expect(r.stdout).toMatch(/: upload, failed \(VERIFY_FAILED\)\n/);
     expect(r.stdout).toMatch(/VERIFY_FAILED: .*not show it active/);
+    expect(r.stderr).toMatch(new RegExp(`^pfxkit: VERIFY_FAILED: connector ${c.id}: the certificate is in the list but Graph does not show it active`, 'm'));
+  });
+
+  it('an AES bundle is sent re-encoded (or --as-is, refused and explained); the summary counts the list after the write; failures are not headed "none"', async () => {
+    const c = await newConnector('cli-aes');
+    await run(['rotate', files.current!, '--connector', c.id], { env, now: NOW });
+    const plan = await run(['plan', files.aes!, '--connector', c.id], { env, now: NOW });
+    expect(plan.stdout).toMatch(/would upload\n.*\n.*\n {2}would send re-encoded in memory to 3DES with an HMAC-SHA1 MAC/);
+    const asIs = await run(['rotate', files.aes!, '--connector', c.id, '--as-is'], { env, now: NOW });
+    expect(asIs.code).toBe(2);
+    expect(asIs.stdout).toMatch(/cli-aes \(.+\): upload, failed \(GRAPH_REJECTED\)/);
+    expect(asIs.stdout).not.toMatch(/: none\n/);
+    expect(asIs.stderr).toMatch(/^pfxkit: GRAPH_REJECTED: connector .*AADB2C90213.*drop --as-is/m);
+    const r = await run(['rotate', files.aes!, '--connector', c.id, '--json'], { env, now: NOW });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).results[0]).toMatchObject({ keyset: null, action: 'upload', encoding: 'compat', verified: true, error: null });
+    expect(Object.keys(JSON.parse(r.stdout).results[0])).toEqual(['connector', 'keyset', 'action', 'reason', 'dryRun', 'certificate', 'encoding', 'verified', 'active', 'certificateList', 'warnings', 'error']);
+    expect(r.stderr).toMatch(/re-encoding the bundle in memory to the compat profile/);
+    const human = await run(['rotate', files.aes!, '--connector', c.id], { env, now: NOW });
+    expect(human.stdout).toMatch(/now 2 certificates on the connector; active: [0-9A-F]{40}/);
+  });
+
+  it('--mode upload on a Basic connector and a not-yet-valid replace are refused (exit 1); usgov and dod are refused up front', async () => {
+    const c = await newConnector('cli-e');
+    const up = await run(['rotate', files.current!, '--connector', c.id, '--mode', 'upload'], { env, now: NOW });
+    expect([up.code, up.stdout]).toEqual([1, expect.stringMatching(/: refused\n.*only a PATCH is documented/)]);
+    const future = await run(['rotate', files.future!, '--connector', c.id], { env, now: NOW });
+    expect([future.code, future.stdout]).toEqual([1, expect.stringMatching(/without an active certificate/)]);
+    for (const cloud of ['usgov', 'dod']) {
+      const n = emulator.requests.length;
+      const r = await run(['plan', files.current!, '--connector', c.id, '--cloud', cloud], { env, now: NOW });
+      expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/^pfxkit: USAGE: API connectors \(identityApiConnector\) do not exist in the US Government/)]);
+      expect(emulator.requests.length).toBe(n);
+    }
   });
 
   it('an expired candidate is refused: exit 1, nothing sent', async () => {
@@ -84,16 +129,49 @@ describe('pfxkit plan / rotate', () => {
   });
 });
 
+describe('pfxkit probe', () => {
+  it('finds the rules, prints SPEC.md\'s document, deletes its connector; the human form says what each means', async () => {
+    const before = (await listConnectors(http)).length;
+    const r = await run(['probe', '--json'], { env, now: NOW });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j)).toEqual(['activeRule', 'acceptsAes', 'basicUpload', 'acceptsDuplicate', 'epochsExact', 'connector']);
+    expect(j).toMatchObject({ activeRule: 'newest', acceptsAes: false, basicUpload: 'reject', connector: { deleted: true } });
+    expect(r.stderr).toMatch(/pfxkit: creating a scratch connector/);
+    expect((await listConnectors(http)).length).toBe(before);
+    const human = await run(['probe'], { env, now: NOW });
+    expect(human.stdout).toMatch(/^activeRule +newest +the later upload is active/m);
+    expect(human.stdout).toMatch(/^scratch connector \S+ deleted$/m);
+  });
+});
+
 describe('pfxkit emulator', () => {
+  it('--rules FILE (a probe document) sets the active rule and AES acceptance', async () => {
+    const rules = join(dir, 'rules.json');
+    writeFileSync(rules, JSON.stringify({ activeRule: 'oldest', acceptsAes: true, basicUpload: 'reject', acceptsDuplicate: true, epochsExact: true, connector: { id: 'x', deleted: true } }));
+    const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'emulator', '--json', '--rules', rules], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const { url, token } = JSON.parse(await firstJson(child)) as { url: string; token: string };
+      const call = async (method: string, path: string, body: unknown) =>
+        (await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+      // The spawned emulator runs on the real clock: certificates valid now.
+      const mint = async (profile: 'compat' | 'modern') =>
+        Buffer.from((await createClientBundle({ subject: `CN=${profile}`, now: new Date(), password: 'cli-pw', profile, iterations: 2048 })).pkcs12).toString('base64');
+      const created = await call('POST', '/identity/apiConnectors', { displayName: 'r', targetUrl: 'https://x', authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: await mint('compat'), password: 'cli-pw' } });
+      const up = await call('POST', `/identity/apiConnectors/${created.id}/uploadClientCertificate`, { pkcs12Value: await mint('modern'), password: 'cli-pw' });
+      expect(up.authenticationConfiguration.certificateList.map((e: { isActive: boolean }) => e.isActive)).toEqual([true, false]);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const bad = await run(['emulator', '--rules', join(dir, 'missing.json')], { env, now: NOW });
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/^pfxkit: USAGE: --rules .*no such file/)]);
+    writeFileSync(rules, JSON.stringify({ activeRule: 'other', acceptsAes: true, basicUpload: 'reject', acceptsDuplicate: true }));
+    expect((await run(['emulator', '--rules', rules], { env, now: NOW })).stderr).toMatch(/cannot be emulated/);
+  });
+
   it('listens, prints its URL and token, serves, and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'emulator', '--json', '--token', 'emu-token'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const first = await new Promise<string>((resolve) => {
-      let buf = '';
-      child.stdout.on('data', (c: Buffer) => {
-        buf += c.toString();
-        if (buf.includes('}')) resolve(buf);
-      });
-    });
+    const first = await firstJson(child);
     const { url, token } = JSON.parse(first) as { url: string; token: string };
     expect(token).toBe('emu-token');
     const res = await fetch(`${url}/identity/apiConnectors`, { headers: { authorization: `Bearer ${token}` } });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GraphEmulator } from '../../src/emulator/server.js';
+import { GraphEmulator, rulesFromProbe } from '../../src/emulator/server.js';
 import { basicConnector, candidate, NOW, startEmulator, type Candidate } from './setup.js';
 
 let emulator: GraphEmulator;
@@ -12,10 +12,14 @@ afterEach(async () => {
   await emulator?.stop();
 });
 let a: Candidate;
+let b: Candidate;
 let future: Candidate;
+let aes: Candidate;
 beforeAll(async () => {
   a = await candidate('CN=a');
+  b = await candidate('CN=b', { days: 400 });
   future = await candidate('CN=future', { startDaysAgo: -10 });
+  aes = await candidate('CN=aes', { profile: 'modern' });
 });
 
 async function call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: any; headers: Headers }> {
@@ -28,6 +32,9 @@ async function call(method: string, path: string, body?: unknown, token?: string
   return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
 }
 const b64 = (c: Candidate): string => Buffer.from(c.pkcs12).toString('base64');
+const pkcs12 = (c: Candidate, type = '#microsoft.graph.pkcs12Certificate') => ({ '@odata.type': type, pkcs12Value: b64(c), password: c.password });
+const certConnector = (name: string, c: Candidate) => ({ ...basicConnector(name), authenticationConfiguration: pkcs12(c) });
+const active = (json: any): [string, boolean][] => json.authenticationConfiguration.certificateList.map((e: { thumbprint: string; isActive: boolean }) => [e.thumbprint, e.isActive]);
 
 describe('the Graph emulator', () => {
   it('create 201, Basic password shown as ******, get, PATCH 204 replacing the list, upload 200 appending, delete', async () => {
@@ -66,8 +73,8 @@ describe('the Graph emulator', () => {
     expect(noauth.json.error.code).toBe('InvalidAuthenticationToken');
     expect(noauth.json.error.innerError['request-id']).toBe(noauth.headers.get('request-id'));
     expect(noauth.headers.get('client-request-id')).toBe('crid-1');
-    const created = await call('POST', '/identity/apiConnectors', basicConnector('x'));
-    const bad = await call('POST', `/identity/apiConnectors/${created.json.id}/uploadClientCertificate`, { pkcs12Value: b64(a), password: 'nope' });
+    const created = await call('POST', '/identity/apiConnectors', certConnector('x', a));
+    const bad = await call('POST', `/identity/apiConnectors/${created.json.id}/uploadClientCertificate`, { pkcs12Value: b64(future), password: 'nope' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.code).toBe('AADB2C90213');
     expect((await call('GET', '/identity/apiConnectors/missing')).status).toBe(404);
@@ -92,7 +99,7 @@ describe('the Graph emulator', () => {
     const state = join(mkdtempSync(join(tmpdir(), 'pfxkit-emu-')), 'state.json');
     ({ emulator, url } = await startEmulator({ statePath: state }));
     const created = await call('POST', '/identity/apiConnectors', basicConnector('kept'));
-    await call('POST', `/identity/apiConnectors/${created.json.id}/uploadClientCertificate`, { pkcs12Value: b64(a), password: a.password });
+    await call('PATCH', `/identity/apiConnectors/${created.json.id}`, { authenticationConfiguration: pkcs12(a) });
     await emulator.stop();
     const text = readFileSync(state, 'utf8');
     expect(text).not.toContain('basic-Secret-123');
@@ -109,5 +116,90 @@ describe('the Graph emulator', () => {
     for (let i = 0; i < 5; i++) statuses.push(await call('GET', '/identity/apiConnectors'));
     expect(statuses.map((s) => s.status)).toEqual([200, 200, 200, 429, 429]);
     expect(Number(statuses[3]!.headers.get('retry-after'))).toBeGreaterThan(50);
+  });
+});
+
+describe('the documented facts, by default', () => {
+  it('an AES-encrypted bundle gets AADB2C90213 with the right password; acceptAes takes it', async () => {
+    ({ emulator, url } = await startEmulator());
+    const created = await call('POST', '/identity/apiConnectors', certConnector('x', a));
+    const refused = await call('POST', `/identity/apiConnectors/${created.json.id}/uploadClientCertificate`, { pkcs12Value: b64(aes), password: aes.password });
+    expect([refused.status, refused.json.error.code, refused.json.error.message]).toEqual([400, 'AADB2C90213', 'The certificate password provided in request is incorrect.']);
+    const patched = await call('PATCH', `/identity/apiConnectors/${created.json.id}`, { authenticationConfiguration: pkcs12(aes) });
+    expect(patched.json.error.code).toBe('AADB2C90213');
+    await emulator.stop();
+    ({ emulator, url } = await startEmulator({ acceptAes: true }));
+    const other = await call('POST', '/identity/apiConnectors', certConnector('y', a));
+    expect((await call('POST', `/identity/apiConnectors/${other.json.id}/uploadClientCertificate`, { pkcs12Value: b64(aes), password: aes.password })).status).toBe(200);
+  });
+
+  it.each([
+    ['newest', [false, true]],
+    ['oldest', [true, false]],
+  ] as const)('active rule %s: which of two valid certificates is active', async (rule, want) => {
+    ({ emulator, url } = await startEmulator({ activeRule: rule }));
+    const created = await call('POST', '/identity/apiConnectors', certConnector('x', a));
+    const up = await call('POST', `/identity/apiConnectors/${created.json.id}/uploadClientCertificate`, { pkcs12Value: b64(b), password: b.password });
+    expect(active(up.json)).toEqual([
+      [a.thumbprint, want[0]],
+      [b.thumbprint, want[1]],
+    ]);
+  });
+
+  it('an upload to a Basic-auth connector is refused (basicUpload convert switches it)', async () => {
+    ({ emulator, url } = await startEmulator());
+    const created = await call('POST', '/identity/apiConnectors', basicConnector('x'));
+    const up = await call('POST', `/identity/apiConnectors/${created.json.id}/uploadClientCertificate`, { pkcs12Value: b64(a), password: a.password });
+    expect([up.status, up.json.error.code]).toEqual([400, 'BadRequest']);
+    expect((await call('GET', `/identity/apiConnectors/${created.json.id}`)).json.authenticationConfiguration['@odata.type']).toBe('#microsoft.graph.basicAuthentication');
+    await emulator.stop();
+    ({ emulator, url } = await startEmulator({ basicUpload: 'convert' }));
+    const other = await call('POST', '/identity/apiConnectors', basicConnector('y'));
+    const converted = await call('POST', `/identity/apiConnectors/${other.json.id}/uploadClientCertificate`, { pkcs12Value: b64(a), password: a.password });
+    expect(active(converted.json)).toEqual([[a.thumbprint, true]]);
+  });
+
+  it('paths match case-insensitively; @odata.type with or without #; password required', async () => {
+    ({ emulator, url } = await startEmulator());
+    const created = await call('POST', '/identity/apiconnectors', { ...basicConnector('x'), authenticationConfiguration: pkcs12(a, 'microsoft.graph.pkcs12Certificate') });
+    expect(created.status).toBe(201);
+    const id: string = created.json.id;
+    expect((await call('GET', `/identity/APICONNECTORS/${id.toUpperCase()}`)).json.id).toBe(id);
+    const noPassword = await call('POST', `/identity/apiconnectors/${id}/uploadclientcertificate`, { pkcs12Value: b64(b) });
+    expect([noPassword.status, noPassword.json.error.message]).toEqual([400, expect.stringMatching(/password is required/)]);
+    const up = await call('POST', `/identity/apiconnectors/${id}/UploadClientCertificate`, { pkcs12Value: b64(b), password: b.password });
+    expect(up.status).toBe(200);
+    const basicNoHash = await call('PATCH', `/identity/apiConnectors/${id}`, { authenticationConfiguration: { '@odata.type': 'microsoft.graph.basicAuthentication', username: 'u', password: 'p-Secret-1' } });
+    expect(basicNoHash.status).toBe(204);
+  });
+
+  it('a 403 fault answers as Graph does for a missing permission', async () => {
+    ({ emulator, url } = await startEmulator());
+    emulator.faults.push({ kind: 'status', status: 403 });
+    const denied = await call('GET', '/identity/apiConnectors');
+    expect([denied.status, denied.json.error.code]).toEqual([403, 'Authorization_RequestDenied']);
+  });
+
+  it('throttles at 200 requests a minute unless told otherwise', async () => {
+    emulator = new GraphEmulator({ now: () => NOW.getTime() });
+    url = await emulator.start();
+    const statuses: number[] = [];
+    for (let i = 0; i < 201; i++) statuses.push((await call('GET', '/identity/apiConnectors')).status);
+    expect([statuses.filter((s) => s === 200).length, statuses.at(-1)]).toEqual([200, 429]);
+  });
+
+  it('acceptDuplicate false refuses a certificate already listed', async () => {
+    ({ emulator, url } = await startEmulator({ acceptDuplicate: false }));
+    const created = await call('POST', '/identity/apiConnectors', certConnector('x', a));
+    const dup = await call('POST', `/identity/apiConnectors/${created.json.id}/uploadClientCertificate`, { pkcs12Value: b64(a), password: a.password });
+    expect([dup.status, dup.json.error.message]).toEqual([400, expect.stringMatching(/already present/)]);
+  });
+
+  it('rules from a probe document; "other" and malformed ones are refused', () => {
+    const doc = { activeRule: 'oldest', acceptsAes: true, basicUpload: 'convert', acceptsDuplicate: false, epochsExact: true, connector: { id: 'x', deleted: true } };
+    expect(rulesFromProbe(doc)).toEqual({ activeRule: 'oldest', acceptAes: true, basicUpload: 'convert', acceptDuplicate: false });
+    expect(() => rulesFromProbe({ ...doc, activeRule: 'other' })).toThrow(/cannot be emulated/);
+    expect(() => rulesFromProbe({ ...doc, acceptsAes: 'yes' })).toThrow(/acceptsAes/);
+    expect(() => rulesFromProbe([])).toThrow(/JSON object/);
   });
 });

@@ -1,8 +1,8 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createConnector, getConnector, listConnectors, uploadClientCertificate } from '../../src/graph/connectors.js';
 import { rotate, type RotateOptions } from '../../src/graph/rotate.js';
 import { certificateListOf } from '../../src/graph/types.js';
-import type { GraphEmulator } from '../../src/emulator/server.js';
+import type { ActiveRule, EmulatorOptions, GraphEmulator } from '../../src/emulator/server.js';
 import { basicConnector, candidate, client, NOW, startEmulator, type Candidate } from './setup.js';
 import { GraphHttp } from '../../src/graph/http.js';
 import { staticToken } from '../../src/graph/credentials.js';
@@ -10,7 +10,11 @@ import { staticToken } from '../../src/graph/credentials.js';
 let first: Candidate;
 let second: Candidate;
 let expired: Candidate;
+let future: Candidate;
+let aes: Candidate;
 beforeAll(async () => {
+  future = await candidate('CN=future', { startDaysAgo: -3, days: 500 });
+  aes = await candidate('CN=aes', { profile: 'modern', days: 500 });
   first = await candidate('CN=first', { startDaysAgo: 30, days: 365 });
   second = await candidate('CN=second', { startDaysAgo: 1, days: 400 });
   expired = await candidate('CN=expired', { startDaysAgo: 400, days: 30 });
@@ -21,8 +25,12 @@ afterEach(async () => {
   await emulator?.stop();
 });
 
-async function setup(): Promise<{ url: string; sleeps: number[]; http: ReturnType<typeof client> }> {
-  const started = await startEmulator();
+// Graph's docs contradict each other on which certificate is active: every scenario runs under both.
+let rule: ActiveRule = 'newest';
+const newest = (): boolean => rule === 'newest';
+
+async function setup(options: EmulatorOptions = {}): Promise<{ url: string; sleeps: number[]; http: ReturnType<typeof client> }> {
+  const started = await startEmulator({ activeRule: rule, ...options });
   emulator = started.emulator;
   const sleeps: number[] = [];
   return { url: started.url, sleeps, http: client(started.url, emulator.token, sleeps) };
@@ -33,7 +41,11 @@ const run = (http: RotateOptions['http'], c: Candidate, ids: string[], extra: Pa
 
 const writes = (e: GraphEmulator): number => e.requests.filter((r) => r.method !== 'GET').length;
 
-describe('rotate against the emulator', () => {
+describe.each(['newest', 'oldest'] as const)('rotate against the emulator, active rule %s', (activeRule) => {
+  beforeEach(() => {
+    rule = activeRule;
+  });
+
   it('Basic → certificate by PATCH, then an appended upload verified and active, then a rerun that writes nothing', async () => {
     const { http } = await setup();
     const conn = await createConnector(http, basicConnector('b2c-api'));
@@ -43,16 +55,18 @@ describe('rotate against the emulator', () => {
     expect(emulator.count('PATCH', /apiConnectors\/[^/]+$/)).toBe(1);
 
     const r2 = await run(http, second, [conn.id]);
-    expect(r2.results[0]).toMatchObject({ action: 'upload', verified: true, active: true, error: null });
+    // active is Graph's isActive after the write, whichever rule it follows.
+    expect(r2.results[0]).toMatchObject({ action: 'upload', verified: true, active: newest(), error: null });
     const list = certificateListOf(await getConnector(http, conn.id));
     expect(list.map((e) => [e.thumbprint, e.isActive])).toEqual([
-      [first.thumbprint, false],
-      [second.thumbprint, true],
+      [first.thumbprint, !newest()],
+      [second.thumbprint, newest()],
     ]);
+    expect(r2.results[0]!.certificateList).toEqual(list);
 
     const before = writes(emulator);
     const r3 = await run(http, second, [conn.id]);
-    expect(r3.results[0]).toMatchObject({ action: 'none', verified: true, active: true });
+    expect(r3.results[0]).toMatchObject({ action: 'none', verified: true, active: newest() });
     expect(writes(emulator)).toBe(before);
   });
 
@@ -89,8 +103,8 @@ describe('rotate against the emulator', () => {
     const r = await run(http, first, [conn.id]);
     expect(r.exitCode).toBe(1);
     expect(r.results[0]!.reason).toMatch(/before the active certificate/);
-    // Graph makes the most recently uploaded valid certificate active: the older one takes over.
-    expect((await run(http, first, [conn.id], { allowOlder: true })).results[0]).toMatchObject({ action: 'upload', verified: true, active: true });
+    // Under the newest rule the older upload takes over; under the oldest rule it does not.
+    expect((await run(http, first, [conn.id], { allowOlder: true })).results[0]).toMatchObject({ action: 'upload', verified: true, active: newest() });
   });
 
   it('dry run (plan) never writes', async () => {
@@ -131,7 +145,7 @@ describe('rotate against the emulator', () => {
     await run(http, first, [conn.id]);
     emulator.faults.push({ kind: 'lose-response', method: 'POST', path: /uploadClientCertificate$/ });
     const r = await run(http, second, [conn.id]);
-    expect(r.results[0]).toMatchObject({ action: 'upload', verified: true, active: true, error: null });
+    expect(r.results[0]).toMatchObject({ action: 'upload', verified: true, active: newest(), error: null });
     expect(emulator.count('POST', /uploadClientCertificate$/)).toBe(1);
     expect(certificateListOf(await getConnector(http, conn.id)).filter((e) => e.thumbprint === second.thumbprint)).toHaveLength(1);
   });
@@ -193,6 +207,68 @@ describe('rotate against the emulator', () => {
     expect(text).not.toContain('canary-Password-42');
     expect(text).not.toContain(Buffer.from(first.pkcs12).toString('base64').slice(0, 40));
     expect(JSON.stringify(emulator.connectors())).not.toContain('basic-Secret-123');
+  });
+  it('an AES bundle is re-encoded in memory and taken; --as-is sends it unchanged and the refusal is explained', async () => {
+    const { http } = await setup();
+    const conn = await createConnector(http, basicConnector('x'));
+    await run(http, first, [conn.id]);
+    const r = await run(http, aes, [conn.id]);
+    expect(r.results[0]).toMatchObject({ action: 'upload', encoding: 'compat', verified: true, error: null });
+    expect(r.results[0]!.warnings.join('\n')).not.toMatch(/ENCRYPTION_COMPAT/);
+    const other = await createConnector(http, basicConnector('y'));
+    await run(http, first, [other.id]);
+    const asIs = await run(http, aes, [other.id], { asIs: true });
+    expect(asIs.exitCode).toBe(2);
+    expect(asIs.results[0]).toMatchObject({ action: 'upload', encoding: 'as-is', verified: false, error: { code: 'GRAPH_REJECTED' } });
+    expect(asIs.results[0]!.error!.message).toMatch(/AADB2C90213.*not encrypted with TripleDES-SHA1.*sent as-is \(--as-is\) with AES-256-CBC encryption \(PBES2\) and an HMAC-SHA256 MAC/);
+    expect(asIs.results[0]!.warnings.join('\n')).toMatch(/ENCRYPTION_COMPAT/);
+    // A 3DES bundle goes as it is.
+    expect((await run(http, second, [other.id], { dryRun: true })).results[0]!.encoding).toBe('as-is');
+  });
+
+  it('a wrong password in the 3DES form: AADB2C90213 is explained as the password', async () => {
+    const { http } = await setup();
+    const conn = await createConnector(http, basicConnector('x'));
+    await run(http, first, [conn.id]);
+    const r = await run(http, { ...second, password: 'not-the-password' }, [conn.id]);
+    expect(r.results[0]!.error!.message).toMatch(/AADB2C90213.*the password is the likely cause/);
+  });
+
+  it('a not-yet-valid candidate is refused for a replace (Basic switch or --mode replace) before any write, and staged by an upload', async () => {
+    const { http } = await setup();
+    const conn = await createConnector(http, basicConnector('x'));
+    const before = writes(emulator);
+    const r = await run(http, future, [conn.id]);
+    expect(r.exitCode).toBe(1);
+    expect(r.results[0]).toMatchObject({ action: 'none', error: { code: 'REFUSED' } });
+    expect(r.results[0]!.reason).toMatch(/without an active certificate/);
+    expect(writes(emulator)).toBe(before);
+    await run(http, first, [conn.id]);
+    const replace = await run(http, future, [conn.id], { mode: 'replace' });
+    expect([replace.exitCode, replace.results[0]!.reason]).toEqual([1, expect.stringMatching(/stage it with --mode upload/)]);
+    const staged = await run(http, future, [conn.id]);
+    expect(staged.results[0]).toMatchObject({ action: 'upload', verified: true, active: false, error: null });
+    expect(staged.results[0]!.warnings[0]).toMatch(/^staged: the candidate is not valid before/);
+    // The connector kept its active certificate throughout.
+    expect(certificateListOf(await getConnector(http, conn.id)).find((e) => e.isActive)?.thumbprint).toBe(first.thumbprint);
+  });
+
+  it('--mode upload on a Basic-auth connector is refused before any write', async () => {
+    const { http } = await setup();
+    const conn = await createConnector(http, basicConnector('x'));
+    const before = writes(emulator);
+    const r = await run(http, first, [conn.id], { mode: 'upload' });
+    expect([r.exitCode, r.results[0]!.error?.code, writes(emulator)]).toEqual([1, 'REFUSED', before]);
+  });
+
+  it('requireActive fails exactly when Graph does not show the upload active', async () => {
+    const { http } = await setup();
+    const conn = await createConnector(http, basicConnector('x'));
+    await run(http, first, [conn.id]);
+    const r = await run(http, second, [conn.id], { requireActive: true });
+    expect(r.exitCode).toBe(newest() ? 0 : 1);
+    expect(r.results[0]!.verified).toBe(true);
+    expect(r.results[0]!.error?.code ?? null).toBe(newest() ? null : 'VERIFY_FAILED');
   });
 });
 

@@ -16,7 +16,7 @@ const DAY = 86_400_000;
 export const NOW = new Date('2027-02-01T00:00:00Z');
 
 /** A compat bundle minted `startDaysAgo` days before NOW, valid for `days`. */
-export async function candidate(subject: string, opts: { startDaysAgo?: number; days?: number; password?: string } = {}): Promise<Candidate> {
+export async function candidate(subject: string, opts: { startDaysAgo?: number; days?: number; password?: string; profile?: 'compat' | 'modern' } = {}): Promise<Candidate> {
   const password = opts.password ?? 'cand-pass';
   const created = await createClientBundle({
     subject,
@@ -24,13 +24,16 @@ export async function candidate(subject: string, opts: { startDaysAgo?: number; 
     days: opts.days ?? 365,
     password,
     key: 'ec-p256',
+    profile: opts.profile,
+    iterations: 2048,
   });
   const bundle = await readPkcs12(created.pkcs12, { password });
   return { pkcs12: created.pkcs12, bundle, password, thumbprint: created.certificate.thumbprint };
 }
 
+/** An emulator on NOW's fixed clock, with no request limit unless one is given (the clock never moves the window on). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<{ emulator: GraphEmulator; url: string }> {
-  const emulator = new GraphEmulator({ now: () => NOW.getTime(), ...options });
+  const emulator = new GraphEmulator({ now: () => NOW.getTime(), throttlePerMinute: 0, ...options });
   const url = await emulator.start();
   return { emulator, url };
 }

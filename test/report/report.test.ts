@@ -86,6 +86,8 @@ describe('report of Graph connectors (more than one page)', () => {
     const soon = j.rows.find((x: { thumbprint: string }) => x.thumbprint === critical);
     expect(soon).toMatchObject({ status: 'critical', daysRemaining: 14, isActive: true, connector: { displayName: 'soon' } });
     expect(j.rows[0].thumbprint).toBe(critical); // sorted by expiry
+    // A Basic-auth connector has nothing to watch: said, not silently dropped.
+    expect(j.errors).toEqual([{ connector: expect.any(String), code: 'NO_CERTIFICATE', message: expect.stringMatching(/^basic uses Basic authentication: no certificate to watch/) }]);
   });
 
   it('Prometheus: an x509_cert_not_after series per certificate, labelled with its thumbprint', async () => {
