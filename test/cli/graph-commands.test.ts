@@ -143,6 +143,23 @@ describe('pfxkit probe', () => {
     expect(human.stdout).toMatch(/^activeRule +newest +the later upload is active/m);
     expect(human.stdout).toMatch(/^scratch connector \S+ deleted$/m);
   });
+
+  it('Ctrl-C (SIGINT) during a step: the step finishes, the scratch connector is deleted, exit 2', async () => {
+    // The Basic upload is held for a while by the emulator, so the signal lands inside that step.
+    emulator.faults.push({ kind: 'delay', delayMs: 400, method: 'POST', path: /uploadClientCertificate$/ });
+    const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'probe'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (!sent && stderr.includes('uploading to the Basic-auth connector')) sent = child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/interrupted: deleting the scratch connector/);
+    expect(stderr).toMatch(/^pfxkit: USAGE: interrupted; the scratch connector \S+ was deleted$/m);
+    expect((await listConnectors(http)).filter((c) => c.displayName.startsWith('pfxkit-probe-'))).toEqual([]);
+  });
 });
 
 describe('pfxkit emulator', () => {
