@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -5,6 +7,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     pool: 'forks',
+    // rotate's locks and upload records: never the developer's own state folder.
+    env: { PFXKIT_STATE_DIR: join(tmpdir(), `pfxkit-test-state-${process.pid}`) },
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

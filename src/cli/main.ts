@@ -39,7 +39,7 @@ Exit codes: 0 success, 1 a negative verdict, 2 an error; report uses Nagios code
 
 Environment: PFXKIT_PASSWORD (bundle password when no --password-* option is given),
 PFXKIT_GRAPH_URL, PFXKIT_ACCESS_TOKEN, AZURE_TENANT_ID / AZURE_CLIENT_ID (with --auth-pfx),
-NO_COLOR, PFXKIT_DEBUG=1 (stack traces on stderr).
+PFXKIT_STATE_DIR (rotate's locks and upload records), NO_COLOR, PFXKIT_DEBUG=1 (stack traces).
 `;
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

@@ -1,5 +1,6 @@
 /** pfxkit plan / pfxkit rotate FILE --connector ID...: what would change, and applying it. */
 import { PfxkitError } from '../errors.js';
+import { defaultStateDir, fileJournal } from '../graph/journal.js';
 import { rotate, type RotateReport, type RotateResult } from '../graph/rotate.js';
 import type { RotateMode } from '../rotation/plan.js';
 import { readPkcs12 } from '../pkcs12/read.js';
@@ -62,6 +63,16 @@ ${COMMON_HELP}
   --dry-run                plan only (the same as pfxkit plan)
   --require-active         fail (exit 1) when Graph does not show the certificate active afterwards
   --concurrency N          connectors handled at once (default 4)
+  --lock-wait SECONDS      how long to wait for another pfxkit run rotating the same connector
+                           (default 120), then stop with GRAPH_UNAVAILABLE
+
+One upload per certificate per connector, whatever runs at once on this machine: each connector
+is locked while it is rotated, and an upload whose outcome is unknown (a timeout, a lost answer,
+a 5xx, a killed run) is recorded until it is settled; the connector is looked up until that
+upload could no longer land (at once and after 1, 2, 4 ... s; its timeout plus a minute when no
+answer came) before it is posted again, by this run or the next. Locks and records live in
+PFXKIT_STATE_DIR (default $XDG_STATE_HOME/pfxkit or ~/.local/state/pfxkit); they hold no secret.
+A thumbprint Graph lists more than once anyway is counted in "duplicates", with a warning.
 
 ${PASSWORD_HELP}
 
@@ -117,7 +128,7 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
     'allow-older': { type: 'boolean' },
     'as-is': { type: 'boolean' },
     now: { type: 'string' },
-    ...(command === 'rotate' ? { 'dry-run': { type: 'boolean' }, 'require-active': { type: 'boolean' }, concurrency: { type: 'string' } } : {}),
+    ...(command === 'rotate' ? { 'dry-run': { type: 'boolean' }, 'require-active': { type: 'boolean' }, concurrency: { type: 'string' }, 'lock-wait': { type: 'string' } } : {}),
   });
   const v = parsed.values;
   if (v.help) {
@@ -131,6 +142,7 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
   const mode = parseMode(v.mode);
   const now = parseNow(v.now, io.now());
   const concurrency = intFlag(v.concurrency, 'concurrency', 1);
+  const lockWait = intFlag(v['lock-wait'], 'lock-wait');
   const file = parsed.positionals[0]!;
   const password = await resolvePassword(parsed, io);
   const pkcs12 = await readInput(file);
@@ -152,6 +164,8 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
     allowOlder: v['allow-older'] === true,
     asIs: v['as-is'] === true,
     concurrency,
+    journal: fileJournal(defaultStateDir(io.env)),
+    lockWaitMs: lockWait === undefined ? undefined : lockWait * 1000,
     log: (line) => io.stderr.write(`pfxkit: ${line}\n`),
   });
   // A failed target's error goes to stderr too, whatever the output format.

@@ -42,13 +42,19 @@ export interface Fault {
   path?: RegExp;
   /** Default 1. */
   times?: number;
-  kind: 'throttle' | 'status' | 'lose-response' | 'drop-certificate' | 'delay';
+  /**
+   * lose-response: processed, then the connection is cut; drop-request: cut without processing;
+   * drop-certificate: the answer's list lacks the last certificate (a lying response).
+   */
+  kind: 'throttle' | 'status' | 'lose-response' | 'drop-request' | 'drop-certificate' | 'delay';
   /** throttle: the Retry-After header value (default "1"). */
   retryAfter?: string;
   /** status: the status to answer (default 503). */
   status?: number;
   /** delay: milliseconds before handling. */
   delayMs?: number;
+  /** delay: wait for this instead (tests hold a request until they let it go). */
+  hold?: Promise<void>;
 }
 
 export interface EmulatorOptions {
@@ -348,7 +354,12 @@ export class GraphEmulator {
       const wait = this.throttled();
       if (wait !== null) throw new HttpError(429, 'TooManyRequests', 'Too many requests.', { 'retry-after': wait.toFixed(3) });
       const delay = this.takeFault(method, path, ['delay']);
-      if (delay) await new Promise((r) => setTimeout(r, delay.delayMs ?? 0));
+      if (delay) await (delay.hold ?? new Promise((r) => setTimeout(r, delay.delayMs ?? 0)));
+      if (this.takeFault(method, path, ['drop-request'])) {
+        record.status = 'lost';
+        req.socket.destroy();
+        return;
+      }
       const f = this.takeFault(method, path, ['throttle', 'status']);
       if (f?.kind === 'throttle') throw new HttpError(429, 'TooManyRequests', 'Too many requests.', { 'retry-after': f.retryAfter ?? '1' });
       if (f?.kind === 'status') {

@@ -50,9 +50,19 @@ export class TransportError extends Error {
   constructor(
     message: string,
     readonly kind: 'timeout' | 'network',
+    /** False only when the request certainly never left (no connection was made): safe to send again. */
+    readonly maybeSent = true,
+    /** The 5xx status when Graph answered (its work is over, its outcome unknown); null when no answer came. */
+    readonly status: number | null = null,
   ) {
     super(message);
   }
+}
+
+/** A failure before any connection was made (refused, reset while connecting, no such host). */
+function neverSent(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string; syscall?: string } })?.cause;
+  return cause?.syscall === 'connect' || cause?.syscall === 'getaddrinfo' || ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'].includes(cause?.code ?? '');
 }
 
 interface GraphErrorBody {
@@ -162,7 +172,8 @@ export class GraphHttp {
     } catch (err) {
       const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       this.o.log?.(`${method} ${path} -> ${timeout ? 'timeout' : 'network error'} (${this.o.now() - started} ms)`);
-      throw new TransportError(timeout ? `no answer within ${this.o.timeoutMs} ms` : `network error (${err instanceof Error ? (err.cause as Error)?.message ?? err.message : String(err)})`, timeout ? 'timeout' : 'network');
+      const what = timeout ? `no answer within ${this.o.timeoutMs} ms` : `network error (${err instanceof Error ? (err.cause as Error)?.message ?? err.message : String(err)})`;
+      throw new TransportError(what, timeout ? 'timeout' : 'network', timeout || !neverSent(err));
     }
   }
 
@@ -180,7 +191,8 @@ export class GraphHttp {
         r = await this.once(method, url, options);
       } catch (err) {
         if (!(err instanceof TransportError)) throw err;
-        if (!idempotent) throw err;
+        // A call that may have reached Graph is not repeated here: the caller finds out first.
+        if (!idempotent && err.maybeSent) throw err;
         if (attempt >= this.o.maxRetries) {
           throw new PfxkitError('GRAPH_UNAVAILABLE', `${method} ${new URL(url).pathname}: ${err.message}, after ${attempt + 1} attempts`, { cause: err });
         }
@@ -207,9 +219,9 @@ export class GraphHttp {
         await this.o.sleep(Math.min(after ?? this.backoff(attempt), this.o.maxDelayMs));
         continue;
       }
-      if (RETRY_STATUS.has(res.status) && !idempotent && res.status !== 429) {
-        // A 503/504 to a POST: it may or may not have been processed.
-        throw Object.assign(new TransportError(`${res.status} from Graph`, 'network'), { status: res.status });
+      if (res.status >= 500 && !idempotent) {
+        // A 5xx to a POST: it may or may not have been processed.
+        throw new TransportError(`${res.status} from Graph (request-id ${requestId ?? '-'})`, 'network', true, res.status);
       }
       throw this.error(method, url, res.status, text, requestId, clientRequestId, attempt, options.secrets);
     }

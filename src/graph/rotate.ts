@@ -11,8 +11,10 @@ import { b2cEncodingGaps, convertBundle } from '../pkcs12/convert.js';
 import { blockingErrors, candidateOf, planRotation, type CandidateFacts, type Plan, type RotateAction, type RotateMode } from '../rotation/plan.js';
 import { validateBundle } from '../validate/validate.js';
 import { getConnector, listConnectors, replaceCertificate, uploadClientCertificate } from './connectors.js';
-import { TransportError, type GraphHttp } from './http.js';
+import type { GraphHttp } from './http.js';
+import { defaultStateDir, fileJournal, journalKey, type Journal } from './journal.js';
 import { certificateListOf, connectorTarget, type ApiConnector, type CertificateListEntry } from './types.js';
+import { uploadThenLookUp, type UploadContext } from './upload.js';
 
 export interface RotateOptions {
   http: GraphHttp;
@@ -37,6 +39,17 @@ export interface RotateOptions {
   concurrency?: number;
   /** Upload attempts in all, each after a re-read (default 3). */
   maxUploadAttempts?: number;
+  /**
+   * Locks per target and records of uploads with an unknown outcome, shared by every run on the
+   * machine (default: files in `defaultStateDir()`).
+   */
+  journal?: Journal;
+  /** How long to wait for another run that holds a target's lock (default 120 s). */
+  lockWaitMs?: number;
+  /** How long after its timeout an unanswered upload may still land (default 60 s). */
+  graceMs?: number;
+  /** Epoch ms (default Date.now); waits use the HTTP client's sleeper. */
+  clock?: () => number;
   log?: (line: string) => void;
 }
 
@@ -53,6 +66,8 @@ export interface RotateResult {
   encoding: Encoding;
   verified: boolean;
   active: boolean | null;
+  /** How many more times than once Graph lists the candidate's thumbprint (0 normally). */
+  duplicates: number;
   certificateList: CertificateListEntry[];
   warnings: string[];
   /** Why this target did not succeed, or null. */
@@ -188,6 +203,7 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
     encoding: payload.encoding,
     verified: false,
     active: null,
+    duplicates: 0,
     certificateList: [],
     warnings: [],
     error: null,
@@ -215,20 +231,76 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
       ? { code: 'VERIFY_FAILED', message: 'the certificate is in the list but Graph does not show it active (--require-active)' }
       : null;
 
+  /** The result as Graph's list shows it: the candidate with its epochs, active or not, listed once or more. */
+  const verify = (r: RotateResult, list: CertificateListEntry[]): RotateResult => {
+    const entry = list.find((e) => matches(e, candidate));
+    if (!entry) {
+      const message = `Graph's certificate list does not show ${candidate.thumbprint} with notBefore ${candidate.notBefore} and notAfter ${candidate.notAfter}`;
+      return { ...r, certificateList: list, error: r.action === 'none' ? null : { code: 'VERIFY_FAILED', message } };
+    }
+    const duplicates = list.filter((e) => e.thumbprint.toUpperCase() === candidate.thumbprint).length - 1;
+    const warnings = duplicates
+      ? [...r.warnings, `Graph lists ${candidate.thumbprint} ${duplicates + 1} times (an upload from another machine or tool, or from before pfxkit kept a journal): no call removes one certificate; --mode replace rewrites the list with this one alone`]
+      : r.warnings;
+    return { ...r, certificateList: list, verified: true, active: entry.isActive, duplicates, warnings, error: checkActive(entry) };
+  };
+
+  const clock = options.clock ?? Date.now;
+  const journal = options.journal ?? fileJournal(defaultStateDir());
+  const origin = new URL(options.http.baseUrl).origin;
+  const uploads: UploadContext = {
+    journal,
+    now: clock,
+    sleep: (ms) => options.http.pause(ms),
+    timeoutMs: options.http.timeoutMs,
+    graceMs: options.graceMs ?? 60_000,
+    maxAttempts: options.maxUploadAttempts ?? 3,
+    log,
+  };
+
   /** The write a plan asks for, and the certificate list Graph shows after it. */
   const apply = async (plan: Plan): Promise<CertificateListEntry[]> => {
     const id = plan.target.id;
+    const list = async (): Promise<CertificateListEntry[]> => certificateListOf(await getConnector(options.http, id));
     if (plan.action === 'replace') {
       await replaceCertificate(options.http, id, await payload.value(), options.password);
-      return certificateListOf(await getConnector(options.http, id));
+      return list();
     }
-    return uploadThenLookUp(options, id, candidate, await payload.value(), log);
+    const value = await payload.value();
+    const post = async (): Promise<CertificateListEntry[]> => certificateListOf(await uploadClientCertificate(options.http, id, value, options.password));
+    return uploadThenLookUp(uploads, { label: `connector ${id}`, key: journalKey(origin, 'connector', id), post, list }, candidate.thumbprint);
   };
 
-  const one = async ({ id, connector: known }: Resolved['targets'][number]): Promise<RotateResult> => {
+  /** Holds the target's lock around `work` (a plan never takes it: it writes nothing). */
+  const locked = async <T>(id: string, work: () => Promise<T>): Promise<T> => {
+    if (dryRun) return work();
+    const release = await journal.lock(journalKey(origin, 'connector', id), `connector ${id}`, {
+      waitMs: options.lockWaitMs ?? 120_000,
+      sleep: (ms) => options.http.pause(ms),
+      now: clock,
+      onWait: log,
+    });
+    try {
+      return await work();
+    } finally {
+      await release();
+    }
+  };
+
+  const one = async (target: Resolved['targets'][number]): Promise<RotateResult> => {
+    try {
+      return await locked(target.id, () => rotateOne(target));
+    } catch (err) {
+      const e = asPfxkitError(err);
+      return result({ id: target.id, displayName: target.connector?.displayName ?? null }, { error: { code: e.code, message: e.message } });
+    }
+  };
+
+  const rotateOne = async ({ id, connector: known }: Resolved['targets'][number]): Promise<RotateResult> => {
     let connector: ApiConnector;
     try {
-      connector = known ?? (await getConnector(options.http, id));
+      // A write reads the connector after taking its lock: the look-up right before the post.
+      connector = (dryRun ? known : undefined) ?? (await getConnector(options.http, id));
     } catch (err) {
       const e = asPfxkitError(err);
       return result({ id, displayName: null }, { error: { code: e.code, message: e.message } });
@@ -245,18 +317,9 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
       },
     );
     if (plan.refused || dryRun) return r;
-    if (plan.action === 'none') {
-      const entry = plan.certificateList.find((e) => matches(e, candidate));
-      return { ...r, verified: entry !== undefined, active: entry?.isActive ?? null, error: checkActive(entry) };
-    }
+    if (plan.action === 'none') return verify(r, plan.certificateList);
     try {
-      const list = await apply(plan);
-      const entry = list.find((e) => matches(e, candidate));
-      if (!entry) {
-        const message = `Graph's certificate list does not show ${candidate.thumbprint} with notBefore ${candidate.notBefore} and notAfter ${candidate.notAfter}`;
-        return { ...r, certificateList: list, error: { code: 'VERIFY_FAILED', message } };
-      }
-      return { ...r, certificateList: list, verified: true, active: entry.isActive, error: checkActive(entry) };
+      return verify(r, await apply(plan));
     } catch (err) {
       const e = asPfxkitError(err);
       return { ...r, error: { code: e.code, message: explain(e, payload) } };
@@ -267,32 +330,4 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
   const early = failures.map((f) => result({ id: f.id, displayName: f.name }, { error: f.error }));
   const results = [...early, ...(await pool(targets, Math.max(1, options.concurrency ?? 4), one))];
   return { results, exitCode: exitCodeOf(results) };
-}
-
-/**
- * Upload; on an unknown outcome look for the thumbprint before posting again. An upload that
- * timed out may still be in flight, so the connector is read now and again after waits of one,
- * two and four timeouts (at most a minute each) before the upload is sent a second time.
- */
-async function uploadThenLookUp(options: RotateOptions, id: string, candidate: CandidateFacts, pkcs12Value: string, log: (line: string) => void): Promise<CertificateListEntry[]> {
-  const attempts = options.maxUploadAttempts ?? 3;
-  const present = (list: CertificateListEntry[]): boolean => list.some((e) => e.thumbprint.toUpperCase() === candidate.thumbprint);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return certificateListOf(await uploadClientCertificate(options.http, id, pkcs12Value, options.password));
-    } catch (err) {
-      if (!(err instanceof TransportError)) throw err;
-      log(`${id}: upload outcome unknown (${err.message}); looking for the certificate before sending it again`);
-      const waits = [0, 1, 2, 4].map((k) => Math.min(k * options.http.timeoutMs, 60_000));
-      for (const wait of waits) {
-        if (wait) await options.http.pause(wait);
-        const list = certificateListOf(await getConnector(options.http, id));
-        if (present(list)) {
-          log(`${id}: the certificate is there: not uploading again`);
-          return list;
-        }
-      }
-      if (attempt >= attempts) throw new PfxkitError('GRAPH_UNAVAILABLE', `upload to ${id}: no answer after ${attempt} attempts, and the certificate is not in the list`, { cause: err });
-    }
-  }
 }

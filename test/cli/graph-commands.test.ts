@@ -86,7 +86,7 @@ describe('pfxkit plan / rotate', () => {
     const r = await run(['rotate', files.aes!, '--connector', c.id, '--json'], { env, now: NOW });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).results[0]).toMatchObject({ keyset: null, action: 'upload', encoding: 'compat', verified: true, error: null });
-    expect(Object.keys(JSON.parse(r.stdout).results[0])).toEqual(['connector', 'keyset', 'action', 'reason', 'dryRun', 'certificate', 'encoding', 'verified', 'active', 'certificateList', 'warnings', 'error']);
+    expect(Object.keys(JSON.parse(r.stdout).results[0])).toEqual(['connector', 'keyset', 'action', 'reason', 'dryRun', 'certificate', 'encoding', 'verified', 'active', 'duplicates', 'certificateList', 'warnings', 'error']);
     expect(r.stderr).toMatch(/re-encoding the bundle in memory to the compat profile/);
     const human = await run(['rotate', files.aes!, '--connector', c.id], { env, now: NOW });
     expect(human.stdout).toMatch(/now 2 certificates on the connector; active: [0-9A-F]{40}/);

@@ -23,7 +23,7 @@ export async function run(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin
     stdout: out,
     stderr: err,
     stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
-    env: opts.env ?? {},
+    env: { PFXKIT_STATE_DIR: process.env.PFXKIT_STATE_DIR, ...opts.env },
     cwd: root,
     now: () => opts.now ?? new Date('2027-01-01T00:00:00Z'),
   };
@@ -34,7 +34,7 @@ export async function run(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin
 /** Runs the built CLI (dist/) as a process, as a user would; `node` takes Node's own flags. */
 export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; node?: string[] } = {}): Result {
   const r = spawnSync(process.execPath, [...(opts.node ?? []), join(root, 'dist', 'src', 'cli', 'main.js'), ...args], {
-    env: { PATH: process.env.PATH, ...opts.env },
+    env: { PATH: process.env.PATH, PFXKIT_STATE_DIR: process.env.PFXKIT_STATE_DIR, ...opts.env },
     input: opts.stdin ?? '',
     encoding: 'utf8',
     cwd: root,

@@ -1,7 +1,9 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { graphBaseUrl, parseCloud, scopeFor } from '../../src/graph/clouds.js';
+import { assertConnectorsIn, graphBaseUrl, parseCloud, scopeFor } from '../../src/graph/clouds.js';
 import { bundleToPem, credentialToken } from '../../src/graph/credentials.js';
 import { GraphHttp, parseRetryAfter, redact } from '../../src/graph/http.js';
 import { readPkcs12 } from '../../src/index.js';
@@ -28,12 +30,32 @@ describe('HTTP details', () => {
     expect(http.resolve('https://graph.microsoft.com/v1.0/identity/apiConnectors?$skiptoken=x')).toMatch(/^https:\/\/graph\.microsoft\.com/);
   });
 
+  it('a POST that never left (connection refused) is sent again at once; one that may have left is not', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    const sleeps: number[] = [];
+    const http = new GraphHttp({ baseUrl: `http://127.0.0.1:${port}/v1.0`, token: { getToken: async () => 't' }, sleep: async (ms) => void sleeps.push(ms), maxRetries: 2 });
+    await expect(http.request('POST', '/identity/apiConnectors/x/uploadClientCertificate', { body: {} })).rejects.toMatchObject({ code: 'GRAPH_UNAVAILABLE', message: expect.stringMatching(/after 3 attempts/) });
+    expect(sleeps).toHaveLength(2);
+    // A server that takes the connection and cuts it: the POST may have been processed.
+    const cutter = createServer((req) => req.socket.destroy());
+    await new Promise<void>((r) => cutter.listen(0, '127.0.0.1', r));
+    const cut = new GraphHttp({ baseUrl: `http://127.0.0.1:${(cutter.address() as AddressInfo).port}/v1.0`, token: { getToken: async () => 't' }, sleep: async () => undefined });
+    await expect(cut.request('POST', '/x', { body: {} })).rejects.toMatchObject({ name: 'Error', maybeSent: true, status: null });
+    await new Promise((r) => cutter.close(r));
+  });
+
   it('clouds: roots and scopes', () => {
     expect(graphBaseUrl(parseCloud('china'))).toBe('https://microsoftgraph.chinacloudapi.cn/v1.0');
     expect(scopeFor(graphBaseUrl(parseCloud('dod')))).toBe('https://dod-graph.microsoft.us/.default');
     expect(scopeFor('https://graph.microsoft.com/beta')).toBe('https://graph.microsoft.com/.default');
     expect(() => parseCloud('mars')).toThrow(expect.objectContaining({ code: 'USAGE' }));
     expect(() => graphBaseUrl('global', 'not a url')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => assertConnectorsIn('usgov')).toThrow(/US Government L4/);
+    expect(() => assertConnectorsIn('dod')).toThrow(/L5 \(DoD\)/);
+    expect(() => assertConnectorsIn('china')).not.toThrow();
   });
 });
 

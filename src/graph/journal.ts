@@ -1,0 +1,157 @@
+/**
+ * The machine-local state that keeps one upload per certificate per target whatever runs at once:
+ * an advisory lock per target (a second run waits for the first, or stops with a clear message),
+ * and a record of each upload whose outcome is not known yet, written before the post and removed
+ * once Graph's answer is known. A run killed mid-upload, or one whose upload timed out, leaves the
+ * record, so the next run looks for the certificate before it posts again.
+ *
+ * Files, all mode 0600 under a 0700 folder: `locks/<key>.lock` holding `{pid, host, since}`, and
+ * `pending/<key>.json` holding a PendingUpload. A lock whose holder is a dead process on this host
+ * is taken over.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { PfxkitError } from '../errors.js';
+
+/** An upload sent (or about to be) whose outcome is not known. */
+export interface PendingUpload {
+  /** What the upload went to, for messages: `connector ID`. */
+  target: string;
+  thumbprint: string;
+  pid: number;
+  host: string;
+  /** Epoch ms: when the post began. */
+  startedAt: number;
+  /** Epoch ms after which the post can no longer land (Graph answered, or the grace passed). */
+  landBy: number;
+}
+
+export interface LockOptions {
+  /** How long to wait for another run's lock (ms). */
+  waitMs: number;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  /** Called once when the lock is held by another run and this one starts waiting. */
+  onWait?: (holder: string) => void;
+}
+
+/** Where locks and pending records live; tests and other tools may bring their own. */
+export interface Journal {
+  /** Takes the lock of `key` for `what` (for messages); resolves with its release. */
+  lock(key: string, what: string, options: LockOptions): Promise<() => Promise<void>>;
+  pending(key: string): Promise<PendingUpload | null>;
+  record(key: string, upload: PendingUpload): Promise<void>;
+  clear(key: string): Promise<void>;
+}
+
+/** A stable file-name key for a target (and, for pending uploads, a thumbprint). */
+export const journalKey = (...parts: string[]): string => createHash('sha256').update(parts.join('\n').toLowerCase()).digest('hex').slice(0, 32);
+
+/** `PFXKIT_STATE_DIR`, else `$XDG_STATE_HOME/pfxkit`, else `~/.local/state/pfxkit`. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PFXKIT_STATE_DIR) return env.PFXKIT_STATE_DIR;
+  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'pfxkit');
+}
+
+interface Holder {
+  pid: number;
+  host: string;
+  since: number;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The journal in a folder of this machine.
+ *
+ * @example
+ * ```ts
+ * const report = await rotate({ ...options, journal: fileJournal(defaultStateDir()) });
+ * ```
+ */
+export function fileJournal(dir: string): Journal {
+  const folder = async (name: string): Promise<string> => {
+    const path = join(dir, name);
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    return path;
+  };
+  const pendingPath = async (key: string): Promise<string> => join(await folder('pending'), `${key}.json`);
+
+  const takeStale = async (path: string, holder: Holder | null): Promise<boolean> => {
+    if (holder) {
+      if (holder.host !== hostname() || alive(holder.pid)) return false;
+    } else {
+      // Unreadable: being written this instant, or left half-written by a crash long ago.
+      const s = await stat(path).catch(() => null);
+      if (s && Date.now() - s.mtimeMs < 10_000) return false;
+    }
+    await rm(path, { force: true });
+    return true;
+  };
+
+  return {
+    async lock(key, what, o) {
+      const path = join(await folder('locks'), `${key}.lock`);
+      const mine: Holder = { pid: process.pid, host: hostname(), since: o.now() };
+      const deadline = o.now() + o.waitMs;
+      let waited = false;
+      for (;;) {
+        try {
+          const fh = await open(path, 'wx', 0o600);
+          await fh.writeFile(JSON.stringify(mine));
+          await fh.close();
+          break;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new PfxkitError('USAGE', `cannot take the lock for ${what} in ${dir}: ${(err as Error).message}`, { cause: err });
+        }
+        const holder = await readJson<Holder>(path);
+        if (await takeStale(path, holder)) continue;
+        const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${iso(holder.since)}` : 'a run starting now';
+        if (o.now() >= deadline) {
+          throw new PfxkitError('GRAPH_UNAVAILABLE', `another pfxkit run (${who}) is rotating ${what}; waited ${Math.round(o.waitMs / 1000)} s for it (--lock-wait), nothing was written`);
+        }
+        if (!waited) o.onWait?.(`another pfxkit run (${who}) is rotating ${what}: waiting for it (at most ${Math.round(o.waitMs / 1000)} s)`);
+        waited = true;
+        await o.sleep(Math.max(1, Math.min(1000, deadline - o.now())));
+      }
+      return async () => {
+        const holder = await readJson<Holder>(path);
+        if (holder && holder.pid === mine.pid && holder.since === mine.since && holder.host === mine.host) await rm(path, { force: true });
+      };
+    },
+    async pending(key) {
+      return readJson<PendingUpload>(await pendingPath(key));
+    },
+    async record(key, upload) {
+      const path = await pendingPath(key);
+      const tmp = `${path}.${process.pid}.tmp`;
+      const fh = await open(tmp, 'w', 0o600);
+      await fh.writeFile(JSON.stringify(upload));
+      await fh.sync();
+      await fh.close();
+      await rename(tmp, path);
+    },
+    async clear(key) {
+      await rm(await pendingPath(key), { force: true });
+    },
+  };
+}

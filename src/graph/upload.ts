@@ -1,0 +1,102 @@
+/**
+ * Upload, then look up: an append-only upload (uploadClientCertificate, uploadPkcs12) is not
+ * idempotent, so it is never posted again while an earlier post of the same certificate could
+ * still land. Before each post a record goes to the journal; a definite answer removes it. An
+ * unknown outcome (a timeout, a lost answer, a 5xx) is settled by looking the certificate up until
+ * the post can no longer land: at once, then after 1, 2, 4, ... s (at most 15 s apart). A post
+ * Graph answered with a 5xx can no longer land, so one look-up settles it; one that got no answer
+ * is given its timeout plus `graceMs`. A record left by a killed run is settled the same way
+ * before this run posts.
+ */
+import { hostname } from 'node:os';
+import { PfxkitError } from '../errors.js';
+import type { TargetCertificate } from '../rotation/target.js';
+import { TransportError } from './http.js';
+import { journalKey, type Journal, type PendingUpload } from './journal.js';
+
+export interface UploadContext {
+  journal: Journal;
+  /** Epoch ms. */
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** The per-request timeout (ms): how long a post may take before it counts as unanswered. */
+  timeoutMs: number;
+  /** How long after its timeout an unanswered post may still land (ms). */
+  graceMs: number;
+  /** Posts in all (default 3). */
+  maxAttempts: number;
+  log: (line: string) => void;
+}
+
+export interface UploadTarget {
+  /** `connector ID` or `keyset ID`, for messages. */
+  label: string;
+  /** Identifies the target across runs (the Graph origin and the id). */
+  key: string;
+  /** The upload; resolves with the certificates Graph's answer shows (or a re-read after it). */
+  post: () => Promise<TargetCertificate[]>;
+  /** The target's certificates now. */
+  list: () => Promise<TargetCertificate[]>;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+/**
+ * Uploads the certificate `thumbprint` to `target` at most once per chance of landing; resolves
+ * with the target's certificates once it is there.
+ */
+export async function uploadThenLookUp(ctx: UploadContext, target: UploadTarget, thumbprint: string): Promise<TargetCertificate[]> {
+  const key = journalKey(target.key, thumbprint);
+  const present = (list: TargetCertificate[]): boolean => list.some((e) => e.thumbprint.toUpperCase() === thumbprint);
+
+  /** Looks until the post in `rec` shows or can no longer land (then null, and the record goes). */
+  const settle = async (rec: PendingUpload): Promise<TargetCertificate[] | null> => {
+    for (let wait = 1000; ; wait = Math.min(wait * 2, 15_000)) {
+      const list = await target.list();
+      if (present(list)) {
+        await ctx.journal.clear(key);
+        ctx.log(`${target.label}: the certificate is there: not uploading again`);
+        return list;
+      }
+      const left = rec.landBy - ctx.now();
+      if (left <= 0) {
+        await ctx.journal.clear(key);
+        return null;
+      }
+      await ctx.sleep(Math.min(wait, left));
+    }
+  };
+
+  const prior = await ctx.journal.pending(key);
+  if (prior) {
+    ctx.log(`${target.label}: an upload of this certificate at ${iso(prior.startedAt)} (pid ${prior.pid} on ${prior.host}) has no known outcome: looking for it until ${iso(prior.landBy)} before posting`);
+    const list = await settle(prior);
+    if (list) return list;
+  }
+  for (let attempt = 1; ; attempt++) {
+    const startedAt = ctx.now();
+    const rec: PendingUpload = { target: target.label, thumbprint, pid: process.pid, host: hostname(), startedAt, landBy: startedAt + ctx.timeoutMs + ctx.graceMs };
+    await ctx.journal.record(key, rec);
+    try {
+      const list = await target.post();
+      await ctx.journal.clear(key);
+      return list;
+    } catch (err) {
+      if (!(err instanceof TransportError)) {
+        // A definite answer (4xx, or a retried-out 429): nothing was added.
+        await ctx.journal.clear(key);
+        throw err;
+      }
+      if (err.status !== null) {
+        rec.landBy = ctx.now();
+        await ctx.journal.record(key, rec);
+      }
+      ctx.log(`${target.label}: upload outcome unknown (${err.message}); looking for the certificate before sending it again`);
+      const list = await settle(rec);
+      if (list) return list;
+      if (attempt >= ctx.maxAttempts) {
+        throw new PfxkitError('GRAPH_UNAVAILABLE', `upload to ${target.label}: no answer after ${attempt} attempts, and the certificate is not there`, { cause: err });
+      }
+    }
+  }
+}
