@@ -4,7 +4,7 @@ import { readPkcs12 } from '../pkcs12/read.js';
 import { validateBundle } from '../validate/validate.js';
 import type { ValidationResult } from '../validate/types.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readInput } from '../lib/files.js';
+import { readBundleInput } from './source.js';
 import { withPasswordHint } from './inspect.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP, resolvePassword } from './password.js';
@@ -71,8 +71,9 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const minDays = intFlag(parsed.values['min-days'], 'min-days');
   const maxValidityDays = intFlag(parsed.values['max-validity-days'], 'max-validity-days');
   const maxIterations = intFlag(parsed.values['max-iterations'], 'max-iterations', 1);
+  const data = await readBundleInput(file, io, parsed);
   const password = await resolvePassword(parsed, io);
-  const bundle = await readPkcs12(await readInput(file), { password, maxIterations }).catch((err: unknown) => {
+  const bundle = await readPkcs12(data, { password, maxIterations }).catch((err: unknown) => {
     throw withPasswordHint(err, password);
   });
   const result = validateBundle(bundle, { now, minDays, maxValidityDays });
