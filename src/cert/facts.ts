@@ -61,7 +61,7 @@ export interface ParsedCertificate {
 const thumb = (b: Uint8Array, alg: string): string => createHash(alg).update(b).digest('hex').toUpperCase();
 
 /** Attribute types with the short names RFC 4514 and common tools use. */
-const ATTRIBUTE_NAMES: Record<string, string> = {
+export const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
   '2.5.4.3': 'CN',
   '2.5.4.4': 'SN',
   '2.5.4.5': 'serialNumber',

@@ -9,6 +9,7 @@ type EcdsaParams = webcrypto.EcdsaParams;
 type RsaHashedKeyGenParams = webcrypto.RsaHashedKeyGenParams;
 type EcKeyGenParams = webcrypto.EcKeyGenParams;
 import { PfxkitError } from '../errors.js';
+import { parseDn } from './dn.js';
 import { parseCertificate, type CertificateInfo } from './facts.js';
 import { x509 } from './x509.js';
 
@@ -60,19 +61,27 @@ function algorithms(key: KeyType): { gen: RsaHashedKeyGenParams | EcKeyGenParams
   }
 }
 
-/** Parses `CN=a, O=b` as printed (most specific first) into a Name encoded in X.500 order. */
+/** E and DC are IA5String; other values PrintableString when they fit it, else UTF8String (as @peculiar/x509 chooses). */
+function attributeValue(type: string, value: string): x509.JsonAttributeObject {
+  if (type === '1.2.840.113549.1.9.1' || type === '0.9.2342.19200300.100.1.25') return { ia5String: value };
+  return /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value) ? { printableString: value } : { utf8String: value };
+}
+
+/**
+ * Parses `CN=a, O=b` as printed (most specific first; see {@link parseDn}) into a Name encoded
+ * in X.500 order, every value exactly as written.
+ */
 export function parseSubject(subject: string): x509.Name {
-  const text = subject.includes('=') ? subject.trim() : `CN=${subject.trim()}`;
-  if (text === 'CN=') throw new PfxkitError('USAGE', 'the subject is empty');
-  let name: x509.Name;
-  try {
-    name = new x509.Name(text);
-  } catch (err) {
-    throw new PfxkitError('USAGE', `"${subject}" is not a distinguished name such as "CN=api-client, O=Contoso"`, { cause: err });
-  }
-  const rdns = name.toJSON();
-  if (rdns.length === 0) throw new PfxkitError('USAGE', 'the subject is empty');
-  return new x509.Name(rdns.slice().reverse());
+  const rdns = parseDn(subject);
+  const json: x509.JsonNameParams = rdns
+    .slice()
+    .reverse()
+    .map((rdn) => {
+      const item: Record<string, x509.JsonAttributeObject[]> = {};
+      for (const a of rdn) (item[a.type] ??= []).push(attributeValue(a.type, a.value));
+      return item;
+    });
+  return new x509.Name(json);
 }
 
 /**

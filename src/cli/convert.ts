@@ -3,7 +3,8 @@ import { PfxkitError } from '../errors.js';
 import { convertPkcs12 } from '../pkcs12/convert.js';
 import type { WriteProfile } from '../pkcs12/write.js';
 import { intFlag, parse, passwordOptions, type Parsed } from './args.js';
-import { checkWritable, readInput, samePath, writeFileAtomic } from '../lib/files.js';
+import { checkWritable, samePath, writeFileAtomic } from '../lib/files.js';
+import { readBundleInput } from './source.js';
 import { withPasswordHint } from './inspect.js';
 import { print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP, resolvePassword } from './password.js';
@@ -68,15 +69,15 @@ export async function convertCommand(args: string[], io: Io): Promise<number> {
   const file = parsed.positionals[0]!;
   const out = parsed.values.out;
   if (typeof out !== 'string' || out === '') throw new PfxkitError('USAGE', 'convert needs --out OUT');
-  if (await samePath(file, out)) throw new PfxkitError('USAGE', 'OUT is the input file: convert never touches its input; choose another --out');
+  if (file !== '-' && (await samePath(file, out))) throw new PfxkitError('USAGE', 'OUT is the input file: convert never touches its input; choose another --out');
   const profile = parseProfile(parsed.values.profile);
   const iterations = intFlag(parsed.values.iterations, 'iterations', 1);
   const maxIterations = intFlag(parsed.values['max-iterations'], 'max-iterations', 1);
   checkStdinOnce(parsed);
+  await checkWritable([out], parsed.values.force === true);
+  const data = await readBundleInput(file, io, parsed);
   const password = await resolvePassword(parsed, io);
   const newPassword = await resolvePassword(parsed, io, 'new-', null);
-  await checkWritable([out], parsed.values.force === true);
-  const data = await readInput(file);
   const converted = await convertPkcs12(data, { password, newPassword, profile, iterations, maxIterations }).catch((err: unknown) => {
     throw withPasswordHint(err, password);
   });

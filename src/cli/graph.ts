@@ -44,7 +44,12 @@ async function tokenSource(parsed: Parsed, io: Io, baseUrl: string): Promise<Tok
       'auth-',
       null,
     );
-    const bundle = await readPkcs12(await readInput(authPfx), { password });
+    const bundle = await readPkcs12(await readInput(authPfx), { password }).catch((err: unknown) => {
+      // Named, so that a wrong sign-in certificate password is not taken for the bundle's own.
+      if (!(err instanceof PfxkitError)) throw err;
+      const hint = err.code === 'BAD_PASSWORD' ? ' (its password comes from --auth-password-env or --auth-password-file)' : '';
+      throw new PfxkitError(err.code, `--auth-pfx ${authPfx}: ${err.message}${hint}`, { cause: err });
+    });
     return credentialToken(await certificateCredential(bundle, io.env.AZURE_TENANT_ID, io.env.AZURE_CLIENT_ID, cloud), scopeFor(baseUrl));
   }
   return credentialToken(await defaultCredential(cloud), scopeFor(baseUrl));

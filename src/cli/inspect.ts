@@ -3,7 +3,7 @@ import { readPkcs12 } from '../pkcs12/read.js';
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import { PfxkitError } from '../errors.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readInput } from '../lib/files.js';
+import { readBundleInput } from './source.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP, resolvePassword } from './password.js';
 
@@ -11,7 +11,8 @@ export const INSPECT_HELP = `Usage: pfxkit inspect FILE [options]
 
 Reads a PKCS#12 bundle (.pfx/.p12 as DER, or base64 text as a Key Vault secret or Graph's
 pkcs12Value holds it) and describes every certificate (leaf first, then up the chain), the
-private keys, and how the bundle is protected.
+private keys, and how the bundle is protected. FILE - reads standard input; base64 may come in
+JSON quotes, as \`az ... -o json\` prints it.
 
 Options:
   --json                 print one JSON document (the contract in SPEC.md) on stdout
@@ -26,6 +27,7 @@ Examples:
   pfxkit inspect client.pfx --password-env PFX_PASSWORD
   az keyvault secret show --vault-name kv --name api-cert --query value -o tsv > cert.b64
   pfxkit inspect cert.b64 --json | jq -r .leaf
+  az keyvault secret show --vault-name kv --name api-cert --query value -o json | pfxkit inspect - --password-env PFX_PASSWORD
 `;
 
 function notAfterNote(now: Date, epoch: number): string {
@@ -76,8 +78,9 @@ export async function inspectCommand(args: string[], io: Io): Promise<number> {
   if (parsed.positionals.length !== 1) throw new PfxkitError('USAGE', 'inspect takes one FILE (see pfxkit inspect --help)');
   const file = parsed.positionals[0]!;
   const maxIterations = intFlag(parsed.values['max-iterations'], 'max-iterations', 1);
+  const data = await readBundleInput(file, io, parsed);
   const password = await resolvePassword(parsed, io);
-  const bundle = await readPkcs12(await readInput(file), { password, maxIterations }).catch((err: unknown) => {
+  const bundle = await readPkcs12(data, { password, maxIterations }).catch((err: unknown) => {
     throw withPasswordHint(err, password);
   });
   if (parsed.values.json) printJson(io, bundle);

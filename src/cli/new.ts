@@ -15,7 +15,8 @@ usage, CA:FALSE, SHA-256 signature) and writes it with its key as a PKCS#12 bund
 thumbprint and validity: what the API that receives the calls needs to trust the client.
 
 Options:
-  --subject DN             e.g. "CN=b2c-connector, O=Contoso" (a bare name means CN=name)
+  --subject DN             e.g. "CN=b2c-connector, O=Contoso" (a bare name means CN=name); values
+                           are kept as written: escape a comma or plus inside one as \, and \+
   --out OUT                the bundle to write; refused if it exists, unless --force
   --days N                 lifetime in days (default 365); notBefore is 5 minutes back for clock skew
   --key TYPE               ${KEY_TYPES.join(' | ')} (default rsa-2048)

@@ -7,18 +7,83 @@ import { readFile } from 'node:fs/promises';
 import { PfxkitError } from '../errors.js';
 import type { Parsed } from './args.js';
 
-/** One trailing line break is what `echo` and editors add; it is not part of the password. */
+/** One trailing line break is what `echo` and editors add (CRLF on Windows); it is not part of the password. */
 const chomp = (s: string): string => s.replace(/\r?\n$/, '');
 
-async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+/**
+ * A password file's or pipe's text as Windows writes it too: UTF-16LE/BE after their byte-order
+ * mark (Notepad's "Unicode", PowerShell 5's `Out-File`), UTF-8 with or without one; then one line
+ * break dropped.
+ */
+export function passwordText(bytes: Uint8Array): string {
+  const [a, b, c] = bytes;
+  if (a === 0xff && b === 0xfe) return chomp(new TextDecoder('utf-16le').decode(bytes.subarray(2)));
+  if (a === 0xfe && b === 0xff) return chomp(new TextDecoder('utf-16be').decode(bytes.subarray(2)));
+  return chomp(new TextDecoder('utf-8').decode(a === 0xef && b === 0xbb && c === 0xbf ? bytes.subarray(3) : bytes));
+}
+
+async function readAll(stdin: NodeJS.ReadableStream): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const c of stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** The line being typed at a prompt, and whether it is finished. */
+export interface LineState {
+  readonly text: string;
+  readonly done: boolean;
+}
+
+/**
+ * Applies typed characters to a hidden line, as a terminal's canonical mode would: Enter ends it,
+ * Backspace/Delete removes the last character, Ctrl-U the whole line, Ctrl-D on an empty line
+ * ends it; Ctrl-C is refused (USAGE, "interrupted"). Other control characters are ignored.
+ */
+export function editLine(state: LineState, typed: string): LineState {
+  let text = state.text;
+  for (const ch of typed) {
+    if (ch === '\r' || ch === '\n' || (ch === '\u0004' && text === '')) return { text, done: true };
+    if (ch === '\u0003') throw new PfxkitError('USAGE', 'interrupted at the password prompt');
+    if (ch === '\u007f' || ch === '\b') text = Array.from(text).slice(0, -1).join('');
+    else if (ch === '\u0015') text = '';
+    else if (ch >= ' ') text += ch;
+  }
+  return { text, done: false };
+}
+
+type Tty = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (on: boolean) => unknown };
+
+/** Prompts on `stderr` and reads a line from the terminal `stdin` without echo (raw mode), as openssl does. */
+async function promptHidden(stdin: Tty, stderr: NodeJS.WritableStream, prompt: string): Promise<string> {
+  // Echo goes off before the prompt shows, so nothing typed after it is echoed.
+  stdin.setRawMode!(true);
+  stderr.write(prompt);
+  let state: LineState = { text: '', done: false };
+  try {
+    for await (const chunk of stdin) {
+      state = editLine(state, Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+      if (state.done) break;
+    }
+  } finally {
+    stdin.setRawMode!(false);
+    stderr.write('\n');
+  }
+  return state.text;
 }
 
 export interface PasswordSources {
   env: NodeJS.ProcessEnv;
   stdin: NodeJS.ReadableStream;
+  /** Where a terminal prompt goes (standard error). */
+  stderr?: NodeJS.WritableStream;
+}
+
+async function readPasswordStdin(sources: PasswordSources, prefix: string): Promise<string> {
+  const stdin = sources.stdin as Tty;
+  if (stdin.isTTY && typeof stdin.setRawMode === 'function' && sources.stderr) {
+    return promptHidden(stdin, sources.stderr, prefix === 'new-' ? 'Enter Export Password:' : 'Enter Import Password:');
+  }
+  return passwordText(await readAll(stdin));
 }
 
 export async function resolvePassword(parsed: Parsed, sources: PasswordSources, prefix = '', fallbackEnv: string | null = 'PFXKIT_PASSWORD'): Promise<string | undefined> {
@@ -37,19 +102,21 @@ export async function resolvePassword(parsed: Parsed, sources: PasswordSources, 
   }
   if (typeof file === 'string') {
     try {
-      return chomp(await readFile(file, 'utf8'));
+      return passwordText(new Uint8Array(await readFile(file)));
     } catch (err) {
       throw new PfxkitError('USAGE', `--${prefix}password-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
     }
   }
-  if (stdin === true) return chomp(await readStdin(sources.stdin));
+  if (stdin === true) return readPasswordStdin(sources, prefix);
   if (fallbackEnv !== null && sources.env[fallbackEnv] !== undefined) return sources.env[fallbackEnv];
   return undefined;
 }
 
 export const PASSWORD_HELP = `Password of the bundle (there is no flag that takes it literally):
   --password-env NAME    read it from the environment variable NAME
-  --password-file PATH   read it from a file (one trailing newline is dropped)
-  --password-stdin       read it from standard input
+  --password-file PATH   read it from a file (one trailing newline is dropped; UTF-8 with or
+                         without a BOM, or UTF-16 with a BOM, as Windows tools write)
+  --password-stdin       read it from standard input: a pipe as a file, a terminal at a prompt
+                         without echo
   otherwise PFXKIT_PASSWORD if set, otherwise the bundle is opened without a password
   (both the absent and the empty password are tried).`;

@@ -5,7 +5,7 @@ import { rotate, type RotateReport, type RotateResult } from '../graph/rotate.js
 import type { RotateMode } from '../rotation/plan.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readInput } from '../lib/files.js';
+import { readBundleInput } from './source.js';
 import { GRAPH_HELP, GRAPH_OPTIONS, graphClient } from './graph.js';
 import { withPasswordHint } from './inspect.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
@@ -144,8 +144,8 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
   const concurrency = intFlag(v.concurrency, 'concurrency', 1);
   const lockWait = intFlag(v['lock-wait'], 'lock-wait');
   const file = parsed.positionals[0]!;
+  const pkcs12 = await readBundleInput(file, io, parsed);
   const password = await resolvePassword(parsed, io);
-  const pkcs12 = await readInput(file);
   const bundle = await readPkcs12(pkcs12, { password }).catch((err: unknown) => {
     throw withPasswordHint(err, password);
   });

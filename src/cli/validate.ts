@@ -4,7 +4,7 @@ import { readPkcs12 } from '../pkcs12/read.js';
 import { validateBundle } from '../validate/validate.js';
 import type { ValidationResult } from '../validate/types.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readInput } from '../lib/files.js';
+import { readBundleInput } from './source.js';
 import { withPasswordHint } from './inspect.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP, resolvePassword } from './password.js';
@@ -26,8 +26,8 @@ ${PASSWORD_HELP}
 
 Findings (error: ok is false and the exit code 1):
   EXPIRED, NOT_YET_VALID, NO_PRIVATE_KEY, NO_CERTIFICATE, KEY_MISMATCH, MULTIPLE_KEYS      error
-  EXPIRES_SOON, WEAK_KEY, WEAK_SIGNATURE, NO_INTEGRITY, NO_CLIENT_AUTH_EKU, KEY_USAGE,
-  CA_CERTIFICATE, LONG_VALIDITY, ENCRYPTION_COMPAT, WEAK_ENCRYPTION                         warning
+  EXPIRES_SOON, WEAK_KEY, WEAK_SIGNATURE, NO_INTEGRITY, KEY_UNENCRYPTED, NO_CLIENT_AUTH_EKU,
+  KEY_USAGE, CA_CERTIFICATE, LONG_VALIDITY, ENCRYPTION_COMPAT, WEAK_ENCRYPTION               warning
   CHAIN_INCOMPLETE, NO_CLIENT_AUTH_EKU (no EKU at all), CA_CERTIFICATE (self-signed)         info
 
 Exit codes: 0 no error finding; 1 an error finding; 2 the bundle could not be read.
@@ -71,8 +71,9 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const minDays = intFlag(parsed.values['min-days'], 'min-days');
   const maxValidityDays = intFlag(parsed.values['max-validity-days'], 'max-validity-days');
   const maxIterations = intFlag(parsed.values['max-iterations'], 'max-iterations', 1);
+  const data = await readBundleInput(file, io, parsed);
   const password = await resolvePassword(parsed, io);
-  const bundle = await readPkcs12(await readInput(file), { password, maxIterations }).catch((err: unknown) => {
+  const bundle = await readPkcs12(data, { password, maxIterations }).catch((err: unknown) => {
     throw withPasswordHint(err, password);
   });
   const result = validateBundle(bundle, { now, minDays, maxValidityDays });

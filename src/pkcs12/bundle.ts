@@ -33,6 +33,11 @@ export interface PrivateKeyEntry {
   friendlyName: string | null;
   /** The localKeyId attribute in hex, or null. */
   localKeyId: string | null;
+  /**
+   * Where the key was stored: `shrouded` (a pkcs8ShroudedKeyBag, encrypted on its own), `safe` (a
+   * plain keyBag inside an encrypted safe) or `plain` (a plain keyBag in a plain safe: no encryption).
+   */
+  storage: 'shrouded' | 'safe' | 'plain';
   /** The key, or null when Node cannot load its algorithm. */
   key: KeyObject | null;
 }

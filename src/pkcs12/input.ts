@@ -1,7 +1,7 @@
 /**
  * Turns what a user hands over into DER/BER bytes: binary PKCS#12 as is, or base64 text as a
  * Key Vault secret or Graph's `pkcs12Value` holds it (also with line breaks, base64url, a UTF-8
- * or UTF-16 byte-order mark as PowerShell writes). Anything else is `MALFORMED`, with what it looks like.
+ * or UTF-16 byte-order mark as PowerShell writes, or in JSON quotes as `az ... -o json` prints). Anything else is `MALFORMED`, with what it looks like.
  */
 import { PfxkitError } from '../errors.js';
 
@@ -28,8 +28,19 @@ function decodeText(bytes: Uint8Array): string | null {
   return new TextDecoder('latin1').decode(bytes.subarray(start));
 }
 
+/** `"MIIK..."`: a JSON string, as `az keyvault secret show --query value -o json` prints base64. */
+function unquoteJson(text: string): string {
+  if (text.length < 2 || !text.startsWith('"') || !text.endsWith('"')) return text;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'string' ? value.trim() : text;
+  } catch {
+    return text;
+  }
+}
+
 function fromText(text: string): Uint8Array {
-  const trimmed = text.trim();
+  const trimmed = unquoteJson(text.trim());
   if (trimmed.length === 0) throw new PfxkitError('MALFORMED', 'empty input: no PKCS#12 data');
   const pem = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(trimmed);
   if (pem) {

@@ -2,7 +2,7 @@
  * The PKCS#12 key derivation function (RFC 7292, appendix B.2) and the password encodings
  * that go with it.
  */
-import { pbkdf2 as pbkdf2Cb, pbkdf2Sync } from 'node:crypto';
+import { pbkdf2 as pbkdf2Cb, pbkdf2Sync, scrypt as scryptCb, scryptSync, type ScryptOptions } from 'node:crypto';
 import type { HashInfo } from './oids.js';
 import { runChains, runChainsSync, type Chain } from './iterate.js';
 
@@ -40,7 +40,21 @@ export interface Pbkdf2Request {
   readonly keyLength: number;
 }
 
-export type KdfRequest = Pkcs12KdfRequest | Pbkdf1Request | Pbkdf2Request;
+/** scrypt (RFC 7914), native; N, r and p already checked against the caller's limit. */
+export interface ScryptRequest {
+  readonly kind: 'scrypt';
+  readonly password: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly keyLength: number;
+}
+
+export type KdfRequest = Pkcs12KdfRequest | Pbkdf1Request | Pbkdf2Request | ScryptRequest;
+
+/** scrypt's options: maxmem is what these parameters take (OpenSSL's count, 128·r·(N + 2) + 128·r·p) and 1 MiB to spare. */
+const scryptOptions = (r: ScryptRequest): ScryptOptions => ({ N: r.N, r: r.r, p: r.p, maxmem: 128 * r.r * (r.N + 2 + r.p) + 1024 * 1024 });
 
 function prepare(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number): { D: Uint8Array; I: Uint8Array } {
   const { v } = h;
@@ -134,7 +148,7 @@ export const ASYNC_PBKDF2_FROM = 20_000;
 /**
  * Derives a batch of keys. Hash chains (PKCS#12 KDF and PBKDF1) run together, SHA-1 ones four at a
  * time in SIMD lanes; PBKDF2 is native, and counts of ASYNC_PBKDF2_FROM and more run side by side
- * on the thread pool meanwhile. `pause` is awaited between slices of the chains' work, so a long
+ * on the thread pool meanwhile, as scrypt always does. `pause` is awaited between slices of the chains' work, so a long
  * derivation does not hold the event loop. Every count must have been checked against the
  * caller's limit before this is called.
  */
@@ -145,6 +159,13 @@ export async function deriveKeys(reqs: readonly KdfRequest[], pause?: () => Prom
   // faster (1.25-1.34 ms synchronous against 1.49-1.74 ms for an OpenSSL 3 default read).
   const onPool = (r: Pbkdf2Request): boolean => r.iterations >= ASYNC_PBKDF2_FROM;
   reqs.forEach((r, i) => {
+    if (r.kind === 'scrypt') {
+      background.push(
+        new Promise((resolve, reject) => {
+          scryptCb(r.password, r.salt, r.keyLength, scryptOptions(r), (err, key) => (err ? reject(err) : resolve(void (out[i] = new Uint8Array(key)))));
+        }),
+      );
+    }
     if (r.kind === 'pbkdf2' && onPool(r)) {
       background.push(
         new Promise((resolve, reject) => {
@@ -171,6 +192,7 @@ export function deriveKeysSync(reqs: readonly KdfRequest[]): Uint8Array[] {
   const out: Uint8Array[] = new Array(reqs.length);
   reqs.forEach((r, i) => {
     if (r.kind === 'pbkdf2') out[i] = pbkdf2Here(r);
+    if (r.kind === 'scrypt') out[i] = new Uint8Array(scryptSync(r.password, r.salt, r.keyLength, scryptOptions(r)));
   });
   for (const [alg, chains] of chainsOf(reqs, out)) runChainsSync(alg, chains);
   return out;
@@ -201,6 +223,7 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 function cacheKey(r: KdfRequest): string {
   if (r.kind === 'pkcs12') return `pkcs12 ${r.h.node} ${r.id} ${r.iterations} ${r.n} ${hex(r.salt)}`;
   if (r.kind === 'pbkdf1') return `pbkdf1 ${r.hash} ${r.iterations} ${r.n} ${hex(r.salt)}`;
+  if (r.kind === 'scrypt') return `scrypt ${r.N} ${r.r} ${r.p} ${r.keyLength} ${hex(r.salt)}`;
   return `pbkdf2 ${r.digest} ${r.iterations} ${r.keyLength} ${hex(r.salt)}`;
 }
 

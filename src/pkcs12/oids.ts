@@ -35,6 +35,12 @@ export const OID = {
   hmacWithSHA512: '1.2.840.113549.2.11',
   hmacWithSHA512_224: '1.2.840.113549.2.12',
   hmacWithSHA512_256: '1.2.840.113549.2.13',
+  hmacWithSHA3_224: '2.16.840.1.101.3.4.2.13',
+  hmacWithSHA3_256: '2.16.840.1.101.3.4.2.14',
+  hmacWithSHA3_384: '2.16.840.1.101.3.4.2.15',
+  hmacWithSHA3_512: '2.16.840.1.101.3.4.2.16',
+  hmacWithSM3: '1.2.156.10197.1.401.2',
+  scrypt: '1.3.6.1.4.1.11591.4.11',
 
   aes128CBC: '2.16.840.1.101.3.4.1.2',
   aes192CBC: '2.16.840.1.101.3.4.1.22',
@@ -42,6 +48,21 @@ export const OID = {
   desEde3CBC: '1.2.840.113549.3.7',
   rc2CBC: '1.2.840.113549.3.2',
   desCBC: '1.3.14.3.2.7',
+  camellia128CBC: '1.2.392.200011.61.1.1.1.2',
+  camellia192CBC: '1.2.392.200011.61.1.1.1.3',
+  camellia256CBC: '1.2.392.200011.61.1.1.1.4',
+  aria128CBC: '1.2.410.200046.1.1.2',
+  aria192CBC: '1.2.410.200046.1.1.7',
+  aria256CBC: '1.2.410.200046.1.1.12',
+  sm4CBC: '1.2.156.10197.1.104.2',
+  cast5CBC: '1.2.840.113533.7.66.10',
+  // Authenticated encryption, which no RFC puts inside PBES2 (Bouncy Castle writes it; OpenSSL refuses it).
+  aes128GCM: '2.16.840.1.101.3.4.1.6',
+  aes192GCM: '2.16.840.1.101.3.4.1.26',
+  aes256GCM: '2.16.840.1.101.3.4.1.46',
+  aes128CCM: '2.16.840.1.101.3.4.1.7',
+  aes192CCM: '2.16.840.1.101.3.4.1.27',
+  aes256CCM: '2.16.840.1.101.3.4.1.47',
 
   md5: '1.2.840.113549.2.5',
   sha1: '1.3.14.3.2.26',
@@ -51,6 +72,11 @@ export const OID = {
   sha512: '2.16.840.1.101.3.4.2.3',
   sha512_224: '2.16.840.1.101.3.4.2.5',
   sha512_256: '2.16.840.1.101.3.4.2.6',
+  sha3_224: '2.16.840.1.101.3.4.2.7',
+  sha3_256: '2.16.840.1.101.3.4.2.8',
+  sha3_384: '2.16.840.1.101.3.4.2.9',
+  sha3_512: '2.16.840.1.101.3.4.2.10',
+  sm3: '1.2.156.10197.1.401',
 } as const;
 
 /** Node hash names with their output length `u` and block length `v` in bytes. */
@@ -73,6 +99,12 @@ export const DIGESTS: Readonly<Record<string, HashInfo>> = {
   [OID.sha512]: H('sha512', 'sha512', 64, 128),
   [OID.sha512_224]: H('sha512-224', 'sha512-224', 28, 128),
   [OID.sha512_256]: H('sha512-256', 'sha512-256', 32, 128),
+  // SHA-3's block length is its rate (FIPS 202), as OpenSSL's PKCS#12 KDF takes it.
+  [OID.sha3_224]: H('sha3-224', 'sha3-224', 28, 144),
+  [OID.sha3_256]: H('sha3-256', 'sha3-256', 32, 136),
+  [OID.sha3_384]: H('sha3-384', 'sha3-384', 48, 104),
+  [OID.sha3_512]: H('sha3-512', 'sha3-512', 64, 72),
+  [OID.sm3]: H('sm3', 'sm3', 32, 64),
 };
 
 /** HMAC OIDs (as PBKDF2 PRFs and PBMAC1 message authentication schemes). */
@@ -84,6 +116,11 @@ export const HMACS: Readonly<Record<string, HashInfo>> = {
   [OID.hmacWithSHA512]: H('sha512', 'sha512', 64, 128),
   [OID.hmacWithSHA512_224]: H('sha512-224', 'sha512-224', 28, 128),
   [OID.hmacWithSHA512_256]: H('sha512-256', 'sha512-256', 32, 128),
+  [OID.hmacWithSHA3_224]: DIGESTS[OID.sha3_224]!,
+  [OID.hmacWithSHA3_256]: DIGESTS[OID.sha3_256]!,
+  [OID.hmacWithSHA3_384]: DIGESTS[OID.sha3_384]!,
+  [OID.hmacWithSHA3_512]: DIGESTS[OID.sha3_512]!,
+  [OID.hmacWithSM3]: DIGESTS[OID.sm3]!,
 };
 
 /** Names for OIDs that show up in error messages. */

@@ -1,7 +1,8 @@
 /**
  * Password-based encryption schemes found in PKCS#12 files: the PKCS#12 PBE family (RFC 7292
- * appendix C: 3DES, 2-key 3DES, RC2-128, RC2-40, RC4), PBES2 (RFC 8018: PBKDF2 with any HMAC-SHA
- * PRF; AES-CBC, DES-EDE3-CBC, RC2-CBC, DES-CBC) and PBES1 (PKCS#5 v1.5: MD5/SHA-1 with DES/RC2).
+ * appendix C: 3DES, 2-key 3DES, RC2-128, RC2-40, RC4), PBES2 (RFC 8018: PBKDF2 with an HMAC over
+ * SHA-1, SHA-2, SHA-3 or SM3, or scrypt (RFC 7914); AES-, Camellia-, ARIA-, SM4-, CAST5-,
+ * DES-EDE3-, RC2- and DES-CBC) and PBES1 (PKCS#5 v1.5: MD5/SHA-1 with DES/RC2).
  *
  * Parsing a scheme checks its iteration count against the limit, so nothing is derived for a
  * count that is refused. Decryption returns `null` for a wrong key (bad padding); the caller
@@ -12,6 +13,7 @@ import { PfxkitError } from '../errors.js';
 import * as der from '../lib/der.js';
 import { KDF_ID, type KdfRequest, type KdfSession } from './kdf.js';
 import { DIGESTS, HMACS, OID, nameOid, type HashInfo } from './oids.js';
+import { cast5CbcDecrypt } from './cast5.js';
 import { rc2CbcDecrypt, rc4 } from './rc2.js';
 import type { Limits } from './limits.js';
 
@@ -159,15 +161,116 @@ export function parsePbkdf2(alg: { oid: string; params: der.Node | undefined }, 
   return { salt, iterations, keyLength, prf };
 }
 
-function pbes2Cipher(alg: { oid: string; params: der.Node | undefined }, keyLength: number | undefined, what: string): { spec: CipherSpec; iv: Uint8Array } {
-  const aes: Record<string, number> = { [OID.aes128CBC]: 16, [OID.aes192CBC]: 24, [OID.aes256CBC]: 32 };
-  const aesLen = aes[alg.oid];
-  if (aesLen !== undefined) {
+/** scrypt-params of RFC 7914 section 7.1, its cost N·r·p checked against the limit before any work. */
+export interface ScryptParams {
+  readonly salt: Uint8Array;
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly keyLength: number | undefined;
+  readonly cost: number;
+}
+
+export function parseScrypt(params: der.Node | undefined, what: string, limits: Limits): ScryptParams {
+  const items = der.seq(params, `${what} scrypt parameters`, 4);
+  const salt = der.octets(items[0], `${what} scrypt salt`);
+  const [N, r, p] = [1, 2, 3].map((i) => der.count(items[i], `${what} scrypt ${['', 'cost N', 'block size r', 'parallelization p'][i]}`));
+  if ((N! & (N! - 1n)) !== 0n || N! < 2n) throw new PfxkitError('MALFORMED', `${what}: scrypt cost N = ${N} is not a power of 2 above 1`);
+  const cost = N! * r! * p!;
+  if (cost > BigInt(limits.maxIterations)) {
+    throw new PfxkitError(
+      'ITERATIONS_LIMIT',
+      `${what}: scrypt cost N·r·p = ${cost} is over the limit of ${limits.maxIterations} (raise maxIterations only for a file you trust)`,
+    );
+  }
+  let keyLength: number | undefined;
+  if (items[4] !== undefined) {
+    const v = der.count(items[4], `${what} scrypt key length`);
+    if (v > 1024n) throw new PfxkitError('MALFORMED', `${what}: scrypt key length ${v} is not plausible`);
+    keyLength = Number(v);
+  }
+  return { salt, N: Number(N), r: Number(r), p: Number(p), keyLength, cost: Number(cost) };
+}
+
+/** PBES2's key derivation, PBKDF2 or scrypt, as the scheme needs it. */
+interface Pbes2Kdf {
+  readonly label: string;
+  /** What counts against the limit and the work budget: PBKDF2's iterations, scrypt's N·r·p. */
+  readonly cost: number;
+  readonly keyLength: number | undefined;
+  request(password: Uint8Array, keyLength: number): KdfRequest;
+}
+
+function pbes2Kdf(alg: { oid: string; params: der.Node | undefined }, what: string, limits: Limits): Pbes2Kdf {
+  if (alg.oid === OID.scrypt) {
+    const s = parseScrypt(alg.params, what, limits);
     return {
-      spec: nodeCipher(`aes-${aesLen * 8}-cbc`, `AES-${aesLen * 8}-CBC`, aesLen, 16, 16),
-      iv: der.octets(alg.params, `${what} AES IV`),
+      label: `scrypt, N=${s.N} r=${s.r} p=${s.p}`,
+      cost: s.cost,
+      keyLength: s.keyLength,
+      request: (password, keyLength) => ({ kind: 'scrypt', password, salt: s.salt, N: s.N, r: s.r, p: s.p, keyLength }),
     };
   }
+  const k = parsePbkdf2(alg, what, limits);
+  return {
+    label: `PBKDF2-HMAC-${k.prf.label.toUpperCase()}, ${k.iterations} iterations`,
+    cost: k.iterations,
+    keyLength: k.keyLength,
+    request: (password, keyLength) => ({ kind: 'pbkdf2', digest: k.prf.node, password, salt: k.salt, iterations: k.iterations, keyLength }),
+  };
+}
+
+/** PBES2 block ciphers that node:crypto has in its default provider, all CBC with a 16-byte IV in an OCTET STRING. */
+const NODE_CBC16: Readonly<Record<string, readonly [node: string, label: string, keyLen: number]>> = {
+  [OID.aes128CBC]: ['aes-128-cbc', 'AES-128-CBC', 16],
+  [OID.aes192CBC]: ['aes-192-cbc', 'AES-192-CBC', 24],
+  [OID.aes256CBC]: ['aes-256-cbc', 'AES-256-CBC', 32],
+  [OID.camellia128CBC]: ['camellia-128-cbc', 'Camellia-128-CBC', 16],
+  [OID.camellia192CBC]: ['camellia-192-cbc', 'Camellia-192-CBC', 24],
+  [OID.camellia256CBC]: ['camellia-256-cbc', 'Camellia-256-CBC', 32],
+  [OID.aria128CBC]: ['aria-128-cbc', 'ARIA-128-CBC', 16],
+  [OID.aria192CBC]: ['aria-192-cbc', 'ARIA-192-CBC', 24],
+  [OID.aria256CBC]: ['aria-256-cbc', 'ARIA-256-CBC', 32],
+  [OID.sm4CBC]: ['sm4-cbc', 'SM4-CBC', 16],
+};
+
+/** Ciphers some producer writes inside PBES2 that no standard puts there, and no other reader (OpenSSL) accepts. */
+const REFUSED_PBES2: Readonly<Record<string, string>> = {
+  [OID.aes128GCM]: 'AES-128-GCM',
+  [OID.aes192GCM]: 'AES-192-GCM',
+  [OID.aes256GCM]: 'AES-256-GCM',
+  [OID.aes128CCM]: 'AES-128-CCM',
+  [OID.aes192CCM]: 'AES-192-CCM',
+  [OID.aes256CCM]: 'AES-256-CCM',
+};
+
+/**
+ * CAST5-CBC's parameters: RFC 2144's cast5CBCParameters ::= SEQUENCE { iv OCTET STRING DEFAULT 0,
+ * keyLength INTEGER } (the length in bits), or the bare IV that OpenSSL writes, its key length then
+ * PBKDF2's or OpenSSL's default of 128 bits.
+ */
+function cast5Cipher(params: der.Node | undefined, keyLength: number | undefined, what: string): { spec: CipherSpec; iv: Uint8Array } {
+  let iv: Uint8Array;
+  let bits = (keyLength ?? 16) * 8;
+  if (der.isUniversal(params, der.TAG.OCTET_STRING)) {
+    iv = der.octets(params, `${what} CAST5 IV`);
+  } else {
+    const items = der.seq(params, `${what} CAST5 parameters`, 1);
+    iv = items.length > 1 ? der.octets(items[0], `${what} CAST5 IV`) : new Uint8Array(8);
+    bits = Number(der.count(items[items.length - 1], `${what} CAST5 key length`));
+  }
+  if (bits < 40 || bits > 128 || bits % 8 !== 0) throw new PfxkitError('MALFORMED', `${what}: CAST5 key length ${bits} bits is not valid (40 to 128)`);
+  const spec: CipherSpec = { label: bits === 128 ? 'CAST5-CBC' : `CAST5-CBC (${bits}-bit key)`, keyLen: bits / 8, ivLen: 8, blockLen: 8, run: cast5CbcDecrypt };
+  return { spec, iv };
+}
+
+function pbes2Cipher(alg: { oid: string; params: der.Node | undefined }, keyLength: number | undefined, what: string): { spec: CipherSpec; iv: Uint8Array } {
+  const cbc16 = NODE_CBC16[alg.oid];
+  if (cbc16) {
+    const [node, label, keyLen] = cbc16;
+    return { spec: nodeCipher(node, label, keyLen, 16, 16), iv: der.octets(alg.params, `${what} ${label} IV`) };
+  }
+  if (alg.oid === OID.cast5CBC) return cast5Cipher(alg.params, keyLength, what);
   if (alg.oid === OID.desEde3CBC) {
     return { spec: nodeCipher('des-ede3-cbc', '3DES-CBC', 24, 8, 8), iv: der.octets(alg.params, `${what} 3DES IV`) };
   }
@@ -195,6 +298,13 @@ function pbes2Cipher(alg: { oid: string; params: der.Node | undefined }, keyLeng
     const keyLen = keyLength ?? 16;
     if (keyLen < 1 || keyLen > 128) throw new PfxkitError('MALFORMED', `${what}: RC2 key length ${keyLen} is not valid`);
     return { spec: rc2Cipher(keyLen, bits), iv };
+  }
+  const refused = REFUSED_PBES2[alg.oid];
+  if (refused) {
+    throw new PfxkitError(
+      'UNSUPPORTED_ALGORITHM',
+      `${what}: PBES2 encryption scheme ${refused} (${alg.oid}) is not supported: no standard puts authenticated encryption inside PBES2, and OpenSSL refuses it too`,
+    );
   }
   throw new PfxkitError('UNSUPPORTED_ALGORITHM', `${what}: PBES2 encryption scheme ${nameOid(alg.oid)} is not supported`);
 }
@@ -229,20 +339,20 @@ export function parsePbe(node: der.Node | undefined, what: string, limits: Limit
   }
   if (alg.oid === OID.pbes2) {
     const items = der.seq(alg.params, `${what} PBES2 parameters`, 2);
-    const kdf = parsePbkdf2(der.algorithm(items[0], `${what} PBES2 key derivation`), what, limits);
+    const kdf = pbes2Kdf(der.algorithm(items[0], `${what} PBES2 key derivation`), what, limits);
     const enc = der.algorithm(items[1], `${what} PBES2 encryption scheme`);
     const { spec, iv } = pbes2Cipher(enc, kdf.keyLength, what);
     if (iv.length !== spec.ivLen) throw new PfxkitError('MALFORMED', `${what}: ${spec.label} IV must be ${spec.ivLen} bytes, found ${iv.length}`);
     if (kdf.keyLength !== undefined && kdf.keyLength !== spec.keyLen) {
-      throw new PfxkitError('MALFORMED', `${what}: PBKDF2 key length ${kdf.keyLength} does not fit ${spec.label}`);
+      throw new PfxkitError('MALFORMED', `${what}: key length ${kdf.keyLength} of the key derivation does not fit ${spec.label}`);
     }
     return {
-      description: `${spec.label} (PBES2, PBKDF2-HMAC-${kdf.prf.label.toUpperCase()}, ${kdf.iterations} iterations)`,
+      description: `${spec.label} (PBES2, ${kdf.label})`,
       cipher: spec.label,
       family: 'pbes2',
-      iterations: kdf.iterations,
+      iterations: kdf.cost,
       passwordForm: 'utf8',
-      kdf: (password) => [{ kind: 'pbkdf2', digest: kdf.prf.node, password, salt: kdf.salt, iterations: kdf.iterations, keyLength: spec.keyLen }],
+      kdf: (password) => [kdf.request(password, spec.keyLen)],
       async decrypt(password, data, session) {
         const [key] = await session.derive(this.kdf(password));
         return decryptWith(spec, key!, iv, data);

@@ -41,6 +41,7 @@ interface CertBagEntry extends Attributes {
 
 interface KeyBagEntry extends Attributes {
   pkcs8: Uint8Array | null;
+  storage: PrivateKeyEntry['storage'];
   shrouded: { scheme: PbeScheme; data: Uint8Array } | null;
 }
 
@@ -81,13 +82,16 @@ function parseAttributes(node: der.Node | undefined, what: string): Attributes {
   return out;
 }
 
-/** Walks a SafeContents, collecting certificates and keys; shrouded keys are parsed (limits checked), not decrypted. */
-function collectBags(bytes: Uint8Array, into: Collected, limits: Limits, depth: number): void {
+/**
+ * Walks a SafeContents (`inEncryptedSafe`: decrypted from an encrypted safe), collecting
+ * certificates and keys; shrouded keys are parsed (limits checked), not decrypted.
+ */
+function collectBags(bytes: Uint8Array, into: Collected, limits: Limits, inEncryptedSafe: boolean): void {
   const { node } = der.decode(bytes, 'SafeContents');
-  walkBags(node, into, limits, depth);
+  walkBags(node, into, limits, 0, inEncryptedSafe);
 }
 
-function walkBags(node: der.Node, into: Collected, limits: Limits, depth: number): void {
+function walkBags(node: der.Node, into: Collected, limits: Limits, depth: number, inEncryptedSafe: boolean): void {
   const bags = der.seq(node, 'SafeContents');
   for (const bagNode of bags) {
     const bag = der.seq(bagNode, 'SafeBag', 2);
@@ -109,19 +113,19 @@ function walkBags(node: der.Node, into: Collected, limits: Limits, depth: number
       }
       case OID.keyBag: {
         der.seq(value, 'PrivateKeyInfo', 3);
-        into.keys.push({ ...parseAttributes(bag[2], what), pkcs8: der.rawBytes(value).slice(), shrouded: null });
+        into.keys.push({ ...parseAttributes(bag[2], what), pkcs8: der.rawBytes(value).slice(), storage: inEncryptedSafe ? 'safe' : 'plain', shrouded: null });
         break;
       }
       case OID.pkcs8ShroudedKeyBag: {
         const epki = der.seq(value, 'EncryptedPrivateKeyInfo', 2);
         const scheme = parsePbe(epki[0], 'shrouded private key', limits);
         const data = der.octets(epki[1], 'EncryptedPrivateKeyInfo data');
-        into.keys.push({ ...parseAttributes(bag[2], what), pkcs8: null, shrouded: { scheme, data } });
+        into.keys.push({ ...parseAttributes(bag[2], what), pkcs8: null, storage: 'shrouded', shrouded: { scheme, data } });
         break;
       }
       case OID.safeContentsBag: {
         if (depth >= MAX_BAG_NESTING) throw new PfxkitError('MALFORMED', 'safeContentsBag nested too deeply');
-        walkBags(value, into, limits, depth + 1);
+        walkBags(value, into, limits, depth + 1, inEncryptedSafe);
         break;
       }
       default:
@@ -210,7 +214,7 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
   const mac: MacCheck | null = pfx[2] === undefined ? null : parseMacData(pfx[2], limits);
   const safes = parseAuthenticatedSafe(content, limits);
   const collected: Collected = { certs: [], keys: [], skipped: [] };
-  for (const s of safes) if (s.kind === 'plain') collectBags(s.bytes, collected, limits, 0);
+  for (const s of safes) if (s.kind === 'plain') collectBags(s.bytes, collected, limits, false);
 
   // Every part whose encryption can be seen before any decryption.
   const encrypted = safes.filter((s) => s.kind === 'encrypted');
@@ -298,7 +302,7 @@ export async function readPkcs12(data: Uint8Array | ArrayBuffer | string, option
   for (const s of encrypted) {
     parts.push({ part: 'safe', family: s.scheme.family, cipher: s.scheme.cipher, iterations: s.scheme.iterations, description: s.scheme.description });
     const plain = await decrypt(s.scheme, s.data, 'encrypted safe', isSequence);
-    collectBags(plain, collected, limits, 0);
+    collectBags(plain, collected, limits, true);
   }
   await prepare(collected.keys.slice(shroudedSeen).flatMap((k) => (k.shrouded ? [k.shrouded.scheme] : [])), likeliest);
   for (const k of collected.keys) {
@@ -374,6 +378,7 @@ function loadKey(k: KeyBagEntry, index: number): { entry: PrivateKeyEntry; publi
     certificate: null,
     friendlyName: k.friendlyName,
     localKeyId: k.localKeyId,
+    storage: k.storage,
   } as PrivateKeyEntry;
   // The KeyObject is made on first use: most reads never need one, and loading costs more than the rest.
   Object.defineProperty(entry, 'key', {

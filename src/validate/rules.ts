@@ -138,6 +138,20 @@ export const noIntegrity: Rule = ({ bundle }) =>
     ? f('NO_INTEGRITY', 'warning', 'the bundle has no MAC, so changes to it go unnoticed: re-encode it with pfxkit convert')
     : [];
 
+/** A private key in a plain keyBag (what openssl -info shows as "Key bag"), not a pkcs8ShroudedKeyBag. */
+export const keyUnencrypted: Rule = ({ bundle }) => {
+  const plain = bundle.keys.filter((k) => k.storage !== 'shrouded');
+  if (plain.length === 0) return [];
+  const bare = plain.some((k) => k.storage === 'plain');
+  return f(
+    'KEY_UNENCRYPTED',
+    'warning',
+    bare
+      ? 'the private key is stored without encryption (a plain keyBag in an unencrypted safe): anyone who gets the file has the key; re-encode it with pfxkit convert'
+      : 'the private key is stored in a plain keyBag, protected only by the encrypted safe around it (not a pkcs8ShroudedKeyBag); re-encode it with pfxkit convert',
+  );
+};
+
 export const noClientAuthEku: Rule = ({ leafExtensions }) => {
   if (!leafExtensions) return [];
   const usages = leafExtensions.extendedKeyUsage;
@@ -207,6 +221,7 @@ export const RULES: readonly Rule[] = [
   weakKey,
   weakSignatureRule,
   noIntegrity,
+  keyUnencrypted,
   noClientAuthEku,
   keyUsage,
   caCertificate,

@@ -14,6 +14,7 @@ export type FindingCode =
   | 'WEAK_KEY'
   | 'WEAK_SIGNATURE'
   | 'NO_INTEGRITY'
+  | 'KEY_UNENCRYPTED'
   | 'NO_CLIENT_AUTH_EKU'
   | 'ENCRYPTION_COMPAT'
   | 'KEY_USAGE'

@@ -12,7 +12,7 @@ export interface Result {
 }
 
 /** Runs the CLI in-process with captured streams, a given environment, stdin and clock. */
-export async function run(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; now?: Date } = {}): Promise<Result> {
+export async function run(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string | Uint8Array; now?: Date } = {}): Promise<Result> {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
