@@ -9,7 +9,7 @@ export { convertPkcs12, convertBundle, b2cEncodingGaps, createClientBundle, type
 export { mintSelfSigned, parseSubject, KEY_TYPES, type KeyType, type MintOptions, type MintedCertificate } from './cert/mint.js';
 export { GraphHttp, parseRetryAfter, type HttpOptions, type RequestOptions } from './graph/http.js';
 export { staticToken, credentialToken, certificateCredential, defaultCredential, bundleToPem, type TokenSource } from './graph/credentials.js';
-export { CLOUDS, graphBaseUrl, scopeFor, parseCloud, assertConnectorsIn, type Cloud } from './graph/clouds.js';
+export { CLOUDS, graphBaseUrl, scopeFor, parseCloud, assertConnectorsIn, betaUrlOf, type Cloud } from './graph/clouds.js';
 export {
   listConnectors,
   getConnector,
@@ -24,6 +24,20 @@ export { certificateListOf, isBasic, connectorTarget, type ApiConnector, type Ce
 export type { Target, TargetCertificate, TargetKind } from './rotation/target.js';
 export { rotate, type RotateOptions, type RotateResult, type RotateReport, type Encoding } from './graph/rotate.js';
 export { probeGraph, type ProbeOptions, type ProbeResult } from './graph/probe.js';
+export {
+  listKeySets,
+  getKeySet,
+  createKeySet,
+  uploadPkcs12,
+  getActiveKey,
+  keysetCertificates,
+  keysetTarget,
+  keysetIdOf,
+  thumbprintOfX5t,
+  type TrustFrameworkKey,
+  type TrustFrameworkKeySet,
+} from './graph/keysets.js';
+export { fileJournal, defaultStateDir, journalKey, type Journal, type PendingUpload, type LockOptions } from './graph/journal.js';
 export { planRotation, candidateOf, type Plan, type PlanInput, type RotateMode, type RotateAction, type CandidateFacts } from './rotation/plan.js';
 export { GraphEmulator, rulesFromProbe, type EmulatorOptions, type Fault, type ActiveRule } from './emulator/server.js';
 export { reportConnectors, reportFiles, nagiosExitCode, type ReportOptions } from './report/build.js';

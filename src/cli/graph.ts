@@ -26,8 +26,9 @@ export const GRAPH_HELP = `Graph access:
   token: env PFXKIT_ACCESS_TOKEN if set; else --auth-pfx FILE (sign in as an app with the certificate
   in FILE; AZURE_TENANT_ID and AZURE_CLIENT_ID from the environment; its password from
   --auth-password-env NAME or --auth-password-file PATH); else DefaultAzureCredential.
-  Permission needed: APIConnectors.ReadWrite.All. Graph throttles these calls at 300 requests a
-  minute per tenant and 200 per app; 429 answers are retried after their Retry-After.
+  Permissions: APIConnectors.ReadWrite.All for connectors, TrustFrameworkKeySet.ReadWrite.All for
+  policy keysets (.Read.All to report). Graph throttles connector calls at 300 requests a minute
+  per tenant and 200 per app; 429 answers are retried after their Retry-After.
   --timeout SECONDS        per-request timeout (default 30); an upload that times out is looked
                            for before it is sent again
   -v, --verbose            one line per HTTP request on stderr (never a body or a token)`;
@@ -55,10 +56,13 @@ async function tokenSource(parsed: Parsed, io: Io, baseUrl: string): Promise<Tok
   return credentialToken(await defaultCredential(cloud), scopeFor(baseUrl));
 }
 
-/** The Graph client of a command that works on API connectors (refused up front where they do not exist). */
-export async function graphClient(parsed: Parsed, io: Io): Promise<GraphHttp> {
+/**
+ * The Graph client of a command. One that works on API connectors is refused up front in the
+ * clouds where they do not exist (policy keysets exist in every cloud).
+ */
+export async function graphClient(parsed: Parsed, io: Io, uses: { connectors: boolean } = { connectors: true }): Promise<GraphHttp> {
   const cloud = parseCloud(parsed.values.cloud);
-  assertConnectorsIn(cloud);
+  if (uses.connectors) assertConnectorsIn(cloud);
   const explicit = typeof parsed.values['graph-url'] === 'string' ? parsed.values['graph-url'] : io.env.PFXKIT_GRAPH_URL || undefined;
   const baseUrl = graphBaseUrl(cloud, explicit);
   if (parsed.values['auth-password-env'] && parsed.values['auth-password-file']) throw new PfxkitError('USAGE', 'give one of --auth-password-env and --auth-password-file');

@@ -14,8 +14,13 @@ import { parseNow } from './validate.js';
 
 const COMMON_HELP = `  --connector ID           a connector id (repeat for several)
   --connector-name NAME    a connector display name, resolved by listing (repeat for several)
+  --keyset ID              a B2C custom-policy keyset, e.g. B2C_1A_RestApiClientCertificate (the
+                           B2C_1A_ prefix is added when missing; repeat for several; Graph beta)
+  --create-keyset          create a keyset that does not exist yet (else GRAPH_NOT_FOUND)
   --mode auto|upload|replace
-                           auto (default): nothing when the thumbprint is already listed; PATCH
+                           a keyset only ever gets uploadPkcs12 (keys are never removed; B2C uses
+                           the key whose nbf passed last). For a connector: auto (default): nothing
+                           when the thumbprint is already listed; PATCH
                            (replace) for a connector on Basic auth; uploadClientCertificate
                            (append) otherwise. upload: always append (refused on a Basic-auth
                            connector: only PATCH is documented for switching it). replace: PATCH
@@ -29,9 +34,10 @@ const COMMON_HELP = `  --connector ID           a connector id (repeat for sever
   --json                   print {"results": [...]} on stdout
   -h, --help               show this help`;
 
-export const PLAN_HELP = `Usage: pfxkit plan FILE --connector ID... [options]
+export const PLAN_HELP = `Usage: pfxkit plan FILE (--connector ID | --connector-name NAME | --keyset ID)... [options]
 
-Shows what pfxkit rotate would do to each connector, and why. Reads only: no write is sent.
+Shows what pfxkit rotate would do to each connector and policy keyset, and why. Reads only: no
+write is sent.
 A candidate that fails validation (pfxkit validate) is refused.
 
 Options:
@@ -44,12 +50,16 @@ ${GRAPH_HELP}
 Exit codes: 0 planned; 1 the candidate is refused; 2 an error (unreadable input, Graph failure, usage).
 `;
 
-export const ROTATE_HELP = `Usage: pfxkit rotate FILE --connector ID... [options]
+export const ROTATE_HELP = `Usage: pfxkit rotate FILE (--connector ID | --connector-name NAME | --keyset ID)... [options]
 
 Uploads (uploadClientCertificate, appending) or replaces (PATCH, the whole list) the connector's
 client certificate with the bundle in FILE, then checks that Graph's certificateList shows its
-thumbprint with the same validity. Safe to rerun: a certificate already listed is not written
-again, and an upload whose answer was lost is looked for before it is sent again.
+thumbprint with the same validity. For a B2C policy keyset (a custom policy's REST technical
+profile: <Key Id="ClientCertificate" StorageReferenceId="B2C_1A_..."/>), uploadPkcs12 adds the
+key, then the keyset is read again (thumbprint, nbf, exp) and getActiveKey says whether it is
+active. Safe to rerun: a certificate already there is not written again, and an upload whose
+answer was lost is looked for before it is sent again. A keyset gets a password-protected file:
+a bundle with the empty password is re-encoded under a generated password that is never shown.
 
 Which certificate is active is what Graph says after the write ("active"), never a prediction:
 Graph's docs contradict each other (the newest valid upload, or the older one in their own
@@ -79,7 +89,7 @@ ${PASSWORD_HELP}
 ${GRAPH_HELP}
 
 A failed connector's error is in its result and on stderr as "pfxkit: CODE: message".
-Exit codes: 0 every connector done and verified; 1 a refusal, a failed verification or an inactive
+Exit codes: 0 every target done and verified; 1 a refusal, a failed verification or an inactive
 certificate with --require-active; 2 an error (unreadable input, Graph failure, usage).
 `;
 
@@ -124,6 +134,8 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
     ...GRAPH_OPTIONS,
     connector: { type: 'string', multiple: true },
     'connector-name': { type: 'string', multiple: true },
+    keyset: { type: 'string', multiple: true },
+    'create-keyset': { type: 'boolean' },
     mode: { type: 'string' },
     'allow-older': { type: 'boolean' },
     'as-is': { type: 'boolean' },
@@ -138,7 +150,8 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
   if (parsed.positionals.length !== 1) throw new PfxkitError('USAGE', `${command} takes one FILE (see pfxkit ${command} --help)`);
   const connectors = (v.connector as string[] | undefined) ?? [];
   const connectorNames = (v['connector-name'] as string[] | undefined) ?? [];
-  if (connectors.length + connectorNames.length === 0) throw new PfxkitError('USAGE', `${command} needs --connector ID or --connector-name NAME`);
+  const keysets = (v.keyset as string[] | undefined) ?? [];
+  if (connectors.length + connectorNames.length + keysets.length === 0) throw new PfxkitError('USAGE', `${command} needs --connector ID, --connector-name NAME or --keyset ID`);
   const mode = parseMode(v.mode);
   const now = parseNow(v.now, io.now());
   const concurrency = intFlag(v.concurrency, 'concurrency', 1);
@@ -149,7 +162,7 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
   const bundle = await readPkcs12(pkcs12, { password }).catch((err: unknown) => {
     throw withPasswordHint(err, password);
   });
-  const http = await graphClient(parsed, io);
+  const http = await graphClient(parsed, io, { connectors: connectors.length + connectorNames.length > 0 });
   const report = await rotate({
     http,
     bundle,
@@ -157,6 +170,8 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
     password: password ?? '',
     connectors,
     connectorNames,
+    keysets,
+    createKeysets: v['create-keyset'] === true,
     mode,
     now,
     dryRun: command === 'plan' || v['dry-run'] === true,

@@ -16,6 +16,8 @@ import { dirname } from 'node:path';
 import { PfxkitError } from '../errors.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import type { CertificateListEntry } from '../graph/types.js';
+import { HttpError } from './http-error.js';
+import { activeKey, addKey, createKeySet, findKeySet, keysetView, keyView, type StoredKeySet, type UploadedCertificate } from './keysets.js';
 
 interface StoredCert {
   thumbprint: string;
@@ -33,6 +35,8 @@ interface StoredConnector {
 interface State {
   seq: number;
   connectors: StoredConnector[];
+  /** B2C policy keysets (served under /beta only). */
+  keysets?: StoredKeySet[];
 }
 
 /** A fault applied to the next `times` matching requests. */
@@ -118,16 +122,6 @@ export function rulesFromProbe(doc: unknown): Pick<EmulatorOptions, 'activeRule'
   return { activeRule: d.activeRule as ActiveRule, acceptAes: d.acceptsAes as boolean, basicUpload: d.basicUpload as 'reject' | 'convert', acceptDuplicate: d.acceptsDuplicate as boolean };
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 const VERSION = /^\/(v1\.0|beta)(\/.*)?$/i;
 const FAULT_ANSWERS: Record<number, [code: string, message: string]> = {
@@ -136,6 +130,8 @@ const FAULT_ANSWERS: Record<number, [code: string, message: string]> = {
 };
 /** `@odata.type` without its optional leading `#`. */
 const typeOf = (cfg: Record<string, unknown> | undefined): string => String(cfg?.['@odata.type'] ?? '').replace(/^#/, '');
+/** What a connector keeps of an uploaded certificate. */
+const facts = (c: Omit<StoredCert, 'seq'>): Omit<StoredCert, 'seq'> => ({ thumbprint: c.thumbprint, notBefore: c.notBefore, notAfter: c.notAfter });
 const wrongPassword = (): HttpError => new HttpError(400, 'AADB2C90213', 'The certificate password provided in request is incorrect.');
 
 export class GraphEmulator {
@@ -203,6 +199,11 @@ export class GraphEmulator {
   /** Connectors as Graph would show them now (for tests and the demo). */
   connectors(): unknown[] {
     return this.state.connectors.map((c) => this.view(c));
+  }
+
+  /** Policy keysets as Graph would show them now. */
+  keysets(): unknown[] {
+    return (this.state.keysets ?? []).map(keysetView);
   }
 
   /** How many requests matched `method` and a path regex. */
@@ -289,20 +290,21 @@ export class GraphEmulator {
     throw new HttpError(400, 'BadRequest', 'the request body is not a JSON object');
   }
 
-  private async certificate(pkcs12Value: unknown, password: unknown): Promise<Omit<StoredCert, 'seq'>> {
-    if (typeof pkcs12Value !== 'string' || pkcs12Value === '') throw new HttpError(400, 'BadRequest', 'pkcs12Value is required');
+  private async certificate(pkcs12Value: unknown, password: unknown, field = 'pkcs12Value'): Promise<Omit<StoredCert, 'seq'> & UploadedCertificate> {
+    if (typeof pkcs12Value !== 'string' || pkcs12Value === '') throw new HttpError(400, 'BadRequest', `${field} is required`);
     // Graph: "Required. If no password is used, you must still provide a value of ''."
     if (typeof password !== 'string') throw new HttpError(400, 'BadRequest', "password is required (\"\" when the file has none)");
     try {
       const bundle = await readPkcs12(pkcs12Value, { password: password === '' ? undefined : password });
       if (!this.o.acceptAes && bundle.parts.some((p) => p.family === 'pbes2')) throw wrongPassword();
-      const leaf = bundle.certificates.find((c) => c.thumbprint === bundle.leaf);
+      const i = bundle.certificates.findIndex((c) => c.thumbprint === bundle.leaf);
+      const leaf = bundle.certificates[i];
       if (!leaf) throw new HttpError(400, 'BadRequest', 'The certificate does not contain a private key for its certificate.');
-      return { thumbprint: leaf.thumbprint, notBefore: leaf.notBefore, notAfter: leaf.notAfter };
+      return { thumbprint: leaf.thumbprint, notBefore: leaf.notBefore, notAfter: leaf.notAfter, der: bundle.certificateDer[i]!, keyAlgorithm: leaf.keyAlgorithm };
     } catch (err) {
       if (err instanceof HttpError) throw err;
       if (err instanceof PfxkitError && err.code === 'BAD_PASSWORD') throw wrongPassword();
-      throw new HttpError(400, 'BadRequest', 'The pkcs12Value is not a valid PKCS#12 certificate.');
+      throw new HttpError(400, 'BadRequest', `The ${field} is not a valid PKCS#12 certificate.`);
     }
   }
 
@@ -315,7 +317,7 @@ export class GraphEmulator {
     }
     if (type === 'microsoft.graph.pkcs12Certificate') {
       const cert = await this.certificate(cfg!.pkcs12Value, cfg!.password);
-      return { type: 'cert', certificates: [{ ...cert, seq: ++this.state.seq }] };
+      return { type: 'cert', certificates: [{ ...facts(cert), seq: ++this.state.seq }] };
     }
     throw new HttpError(400, 'BadRequest', `unsupported authenticationConfiguration @odata.type ${String(cfg?.['@odata.type'])}`);
   }
@@ -367,7 +369,8 @@ export class GraphEmulator {
         throw new HttpError(f.status ?? 503, code, message);
       }
 
-      const { status, body: answer } = await this.route(method, path, url, req, body);
+      const beta = m[1]!.toLowerCase() === 'beta';
+      const { status, body: answer } = path.split('/')[1]?.toLowerCase() === 'trustframework' && beta ? await this.routeKeysets(method, path, url, req, body) : await this.route(method, path, url, req, body);
       const lose = this.takeFault(method, path, ['lose-response']);
       if (lose) {
         record.status = 'lost';
@@ -392,6 +395,54 @@ export class GraphEmulator {
     }
   }
 
+  /** A list page of `items` (the same paging as connectors'). */
+  private page(items: unknown[], url: URL, req: IncomingMessage, context: string): Record<string, unknown> {
+    const top = Math.max(1, Math.min(Number(url.searchParams.get('$top') ?? this.o.pageSize ?? 10) || 10, 999));
+    const skip = Number(Buffer.from(url.searchParams.get('$skiptoken') ?? '', 'base64url').toString() || '0') || 0;
+    const body: Record<string, unknown> = { '@odata.context': `${this.url}/$metadata#${context}`, value: items.slice(skip, skip + top) };
+    if (skip + top < items.length) {
+      const host = req.headers.host ?? new URL(this.url).host;
+      body['@odata.nextLink'] = `http://${host}${url.pathname}?$top=${top}&$skiptoken=${Buffer.from(String(skip + top)).toString('base64url')}`;
+    }
+    return body;
+  }
+
+  /** /beta/trustFramework/keySets[/{id}[/uploadPkcs12|getActiveKey]]. */
+  private async routeKeysets(method: string, path: string, url: URL, req: IncomingMessage, b: Record<string, unknown>): Promise<{ status: number; body?: unknown }> {
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[1]?.toLowerCase() !== 'keysets') throw new HttpError(404, 'BadRequest', `Resource not found for the segment '${parts[1] ?? ''}'.`);
+    const all = (this.state.keysets ??= []);
+    const [, , id, action] = parts;
+    if (id === undefined) {
+      if (method === 'GET') return { status: 200, body: this.page(all.map(keysetView), url, req, 'trustFramework/keySets') };
+      if (method === 'POST') {
+        const created = createKeySet(all, b);
+        this.save();
+        return { status: 201, body: keysetView(created) };
+      }
+      throw new HttpError(405, 'BadRequest', `${method} is not allowed here`);
+    }
+    const set = findKeySet(all, id);
+    const act = action?.toLowerCase();
+    if (act === undefined && method === 'GET') return { status: 200, body: keysetView(set) };
+    if (act === undefined && method === 'DELETE') {
+      this.state.keysets = all.filter((x) => x !== set);
+      this.save();
+      return { status: 204 };
+    }
+    if (act === 'uploadpkcs12' && method === 'POST') {
+      const key = addKey(set, await this.certificate(b.key, b.password, 'key'), ++this.state.seq, this.o.acceptDuplicate !== false);
+      this.save();
+      return { status: 200, body: keyView(key) };
+    }
+    if (act === 'getactivekey' && method === 'GET') {
+      const active = activeKey(set, Math.floor(this.now() / 1000));
+      if (!active) throw new HttpError(404, 'ResourceNotFound', `The key set '${set.id}' has no active key.`);
+      return { status: 200, body: keyView(active) };
+    }
+    throw new HttpError(404, 'BadRequest', `Resource not found for the segment '${action ?? method}'.`);
+  }
+
   private find(id: string): StoredConnector {
     const c = this.state.connectors.find((x) => x.id.toLowerCase() === id.toLowerCase());
     if (!c) throw new HttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
@@ -406,17 +457,7 @@ export class GraphEmulator {
     const id = parts[2];
     const action = seg(3);
     if (id === undefined) {
-      if (method === 'GET') {
-        const top = Math.max(1, Math.min(Number(url.searchParams.get('$top') ?? this.o.pageSize ?? 10) || 10, 999));
-        const skip = Number(Buffer.from(url.searchParams.get('$skiptoken') ?? '', 'base64url').toString() || '0') || 0;
-        const page = this.state.connectors.slice(skip, skip + top).map((c) => this.view(c));
-        const body: Record<string, unknown> = { '@odata.context': `${this.url}/$metadata#identity/apiConnectors`, value: page };
-        if (skip + top < this.state.connectors.length) {
-          const host = req.headers.host ?? new URL(this.url).host;
-          body['@odata.nextLink'] = `http://${host}${url.pathname}?$top=${top}&$skiptoken=${Buffer.from(String(skip + top)).toString('base64url')}`;
-        }
-        return { status: 200, body };
-      }
+      if (method === 'GET') return { status: 200, body: this.page(this.state.connectors.map((c) => this.view(c)), url, req, 'identity/apiConnectors') };
       if (method === 'POST') {
         if (typeof b.displayName !== 'string' || typeof b.targetUrl !== 'string') throw new HttpError(400, 'BadRequest', 'displayName and targetUrl are required');
         const c: StoredConnector = { id: randomUUID(), displayName: b.displayName, targetUrl: b.targetUrl, auth: await this.auth(b.authenticationConfiguration) };
@@ -447,11 +488,11 @@ export class GraphEmulator {
       if (c.auth.type === 'basic' && this.o.basicUpload !== 'convert') {
         throw new HttpError(400, 'BadRequest', 'The API connector uses basic authentication: a client certificate cannot be uploaded to it.');
       }
-      const facts = await this.certificate(b.pkcs12Value, b.password);
-      if (c.auth.type === 'cert' && this.o.acceptDuplicate === false && c.auth.certificates.some((x) => x.thumbprint === facts.thumbprint)) {
-        throw new HttpError(400, 'BadRequest', `A certificate with thumbprint ${facts.thumbprint} is already present.`);
+      const read = facts(await this.certificate(b.pkcs12Value, b.password));
+      if (c.auth.type === 'cert' && this.o.acceptDuplicate === false && c.auth.certificates.some((x) => x.thumbprint === read.thumbprint)) {
+        throw new HttpError(400, 'BadRequest', `A certificate with thumbprint ${read.thumbprint} is already present.`);
       }
-      const cert = { ...facts, seq: ++this.state.seq };
+      const cert = { ...read, seq: ++this.state.seq };
       if (c.auth.type === 'cert') c.auth.certificates.push(cert);
       else c.auth = { type: 'cert', certificates: [cert] };
       this.save();

@@ -42,3 +42,14 @@ export function assertConnectorsIn(cloud: Cloud): void {
     throw new PfxkitError('USAGE', `API connectors (identityApiConnector) do not exist in the ${cloud === 'usgov' ? 'US Government L4' : 'US Government L5 (DoD)'} cloud: Graph documents them for the global and China clouds only`);
   }
 }
+
+/**
+ * The beta root of a Graph base URL (policy keysets exist in beta only): its version segment
+ * (`v1.0`, `beta`) becomes `beta`, or `/beta` is added when it has none.
+ */
+export function betaUrlOf(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = /\/(v1\.0|beta)$/i.test(path) ? path.replace(/\/(v1\.0|beta)$/i, '/beta') : `${path}/beta`;
+  return url.toString().replace(/\/+$/, '');
+}

@@ -117,6 +117,11 @@ export class GraphHttp {
     };
   }
 
+  /** The same client (token, timeouts, retries, clock) on another base URL of the same service. */
+  withBaseUrl(baseUrl: string): GraphHttp {
+    return new GraphHttp({ ...this.o, baseUrl });
+  }
+
   /** The per-request timeout in milliseconds. */
   get timeoutMs(): number {
     return this.o.timeoutMs;

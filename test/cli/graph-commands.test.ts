@@ -129,6 +129,23 @@ describe('pfxkit plan / rotate', () => {
   });
 });
 
+describe('pfxkit plan / rotate --keyset', () => {
+  it('--create-keyset, upload and verify; the human output names the keyset; without the flag a missing keyset is exit 2', async () => {
+    const missing = await run(['rotate', files.current!, '--keyset', 'CliKeys', '--json'], { env, now: NOW });
+    expect([missing.code, JSON.parse(missing.stdout).results[0].error.code]).toEqual([2, 'GRAPH_NOT_FOUND']);
+    expect(missing.stderr).toMatch(/^pfxkit: GRAPH_NOT_FOUND: keyset B2C_1A_CliKeys: there is no policy keyset/m);
+    const r = await run(['rotate', files.current!, '--keyset', 'CliKeys', '--create-keyset'], { env, now: NOW });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^B2C_1A_CliKeys: upload\n {2}uploadPkcs12 adds it to the keyset \(0 certificates before\)/);
+    expect(r.stdout).toMatch(/now 1 certificate on the keyset; active: [0-9A-F]{40}/);
+    const plan = await run(['plan', files.current!, '--keyset', 'B2C_1A_CliKeys', '--json'], { env, now: NOW });
+    expect(JSON.parse(plan.stdout).results[0]).toMatchObject({ connector: null, keyset: { id: 'B2C_1A_CliKeys' }, action: 'none' });
+    // Keysets exist in every cloud: only connector targets are refused in usgov/dod.
+    const gov = await run(['plan', files.current!, '--keyset', 'CliKeys', '--cloud', 'usgov', '--graph-url', env.PFXKIT_GRAPH_URL!], { env, now: NOW });
+    expect(gov.code).toBe(0);
+  });
+});
+
 describe('pfxkit probe', () => {
   it('finds the rules, prints SPEC.md\'s document, deletes its connector; the human form says what each means', async () => {
     const before = (await listConnectors(http)).length;
