@@ -3,7 +3,8 @@
  * pfxkit CLI mints certificates, validates them, switches a Basic-auth API connector to a client
  * certificate, rotates it to a newer one (verified against the certificateList Graph returns),
  * shows that a rerun writes nothing, sends an AES bundle (which B2C refuses) in the form B2C
- * accepts, probes Graph's undocumented rules, and reports expiry.
+ * accepts, rotates a custom policy's key in a policy keyset, probes Graph's undocumented rules,
+ * and reports expiry.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -80,10 +81,17 @@ try {
   await pfxkit('rotate', aes, '--connector', other.id, '--as-is');
   await pfxkit('rotate', aes, '--connector', other.id);
 
-  step("7. What Graph does where its docs are silent, found with a scratch connector (deleted after)");
+  step('7. A B2C custom policy\'s client certificate: a policy keyset (Graph beta), created, uploaded, verified');
+  const policyKey = join(work, 'policy-key.pfx');
+  await pfxkit('new', '--subject', 'CN=b2c-policy-rest-client', '--out', policyKey, '--key', 'ec-p256');
+  await pfxkit('plan', policyKey, '--keyset', 'RestApiClientCertificate', '--create-keyset');
+  await pfxkit('rotate', policyKey, '--keyset', 'RestApiClientCertificate', '--create-keyset', '--require-active');
+  await pfxkit('rotate', policyKey, '--keyset', 'B2C_1A_RestApiClientCertificate');
+
+  step("8. What Graph does where its docs are silent, found with a scratch connector (deleted after)");
   await pfxkit('probe');
 
-  step('8. Expiry report of every connector (Nagios exit code; also --format json|csv|prometheus)');
+  step('9. Expiry report of every connector (Nagios exit code; also --format json|csv|prometheus)');
   await pfxkit('report');
   await pfxkit('report', '--format', 'prometheus', '--no-exit-code');
 

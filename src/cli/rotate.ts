@@ -108,14 +108,14 @@ function heading(r: RotateResult): string {
 }
 
 function formatResult(r: RotateResult): string {
-  const target = r.connector ?? { id: r.keyset?.id ?? '?', displayName: null };
-  const name = target.displayName && target.displayName !== target.id ? `${target.displayName} (${target.id})` : target.id;
+  const c = r.connector;
+  const name = !c ? `keyset ${r.keyset?.id ?? '?'}` : c.displayName && c.displayName !== c.id ? `${c.displayName} (${c.id})` : c.id;
   const lines = [`${name}: ${heading(r)}`, `  ${r.reason}`];
   if (r.certificate) lines.push(`  certificate ${r.certificate.thumbprint}, ${isoSeconds(r.certificate.notBefore)} to ${isoSeconds(r.certificate.notAfter)}`);
   if (r.action !== 'none') lines.push(`  ${r.dryRun ? 'would send' : 'sent'} ${r.encoding === 'compat' ? 're-encoded in memory to 3DES with an HMAC-SHA1 MAC (the form B2C accepts)' : "the file's bytes as they are"}`);
   if (!r.dryRun && !r.error) {
     const active = r.certificateList.find((e) => e.isActive);
-    lines.push(`  verified ${r.verified ? 'yes' : 'no'}, active ${r.active === null ? 'unknown' : r.active ? 'yes' : 'no'} (Graph's isActive)`);
+    lines.push(`  verified ${r.verified ? 'yes' : 'no'}, active ${r.active === null ? 'unknown' : r.active ? 'yes' : 'no'} (${r.keyset ? 'getActiveKey' : "Graph's isActive"})`);
     lines.push(`  now ${plural(r.certificateList.length)} on the ${r.keyset ? 'keyset' : 'connector'}; active: ${active ? active.thumbprint : 'none'}`);
   }
   for (const w of r.warnings) lines.push(`  warning: ${w}`);

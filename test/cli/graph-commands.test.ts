@@ -136,7 +136,7 @@ describe('pfxkit plan / rotate --keyset', () => {
     expect(missing.stderr).toMatch(/^pfxkit: GRAPH_NOT_FOUND: keyset B2C_1A_CliKeys: there is no policy keyset/m);
     const r = await run(['rotate', files.current!, '--keyset', 'CliKeys', '--create-keyset'], { env, now: NOW });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^B2C_1A_CliKeys: upload\n {2}uploadPkcs12 adds it to the keyset \(0 certificates before\)/);
+    expect(r.stdout).toMatch(/^keyset B2C_1A_CliKeys: upload\n {2}uploadPkcs12 adds it to the keyset \(0 certificates before\)/);
     expect(r.stdout).toMatch(/now 1 certificate on the keyset; active: [0-9A-F]{40}/);
     const plan = await run(['plan', files.current!, '--keyset', 'B2C_1A_CliKeys', '--json'], { env, now: NOW });
     expect(JSON.parse(plan.stdout).results[0]).toMatchObject({ connector: null, keyset: { id: 'B2C_1A_CliKeys' }, action: 'none' });
