@@ -1,6 +1,7 @@
 /** Typed apiConnector calls: list (all pages), get, create, patch, upload, delete. */
 import { PfxkitError } from '../errors.js';
 import { TransportError, type GraphHttp } from './http.js';
+import { listAll } from './paging.js';
 import { PKCS12, type ApiConnector } from './types.js';
 
 const BASE = '/identity/apiConnectors';
@@ -8,16 +9,7 @@ const enc = encodeURIComponent;
 
 /** Every connector, following `@odata.nextLink` (the whole URL) until it is absent. */
 export async function listConnectors(http: GraphHttp, options: { maxPages?: number } = {}): Promise<ApiConnector[]> {
-  const out: ApiConnector[] = [];
-  let next: string | undefined = BASE;
-  for (let page = 0; next; page++) {
-    if (page >= (options.maxPages ?? 1000)) throw new PfxkitError('GRAPH_UNAVAILABLE', `listing connectors: more than ${options.maxPages ?? 1000} pages; stopped`);
-    const res: { body: { value?: ApiConnector[]; '@odata.nextLink'?: string } } = await http.request('GET', next);
-    if (!Array.isArray(res.body?.value)) throw new PfxkitError('GRAPH_UNAVAILABLE', 'listing connectors: the answer has no value array');
-    out.push(...res.body.value);
-    next = res.body['@odata.nextLink'];
-  }
-  return out;
+  return listAll<ApiConnector>(http, BASE, 'connectors', options.maxPages);
 }
 
 export async function getConnector(http: GraphHttp, id: string): Promise<ApiConnector> {

@@ -7,6 +7,7 @@
 import { PfxkitError } from '../errors.js';
 import type { Target, TargetCertificate } from '../rotation/target.js';
 import type { GraphHttp } from './http.js';
+import { listAll } from './paging.js';
 
 /** A trustFrameworkKey as Graph returns it. */
 export interface TrustFrameworkKey {
@@ -25,6 +26,8 @@ export interface TrustFrameworkKeySet {
 }
 
 const BASE = '/trustFramework/keySets';
+/** A keyset with its `keys` always an array. */
+const normal = (k: TrustFrameworkKeySet): TrustFrameworkKeySet => ({ ...k, keys: Array.isArray(k?.keys) ? k.keys : [] });
 const enc = encodeURIComponent;
 
 /** A keyset id as Graph stores it: Graph adds the `B2C_1A_` prefix to an id that lacks it. */
@@ -39,21 +42,11 @@ export function thumbprintOfX5t(x5t: string | undefined): string | null {
 
 /** Every keyset of the tenant, following `@odata.nextLink` until it is absent. */
 export async function listKeySets(http: GraphHttp, options: { maxPages?: number } = {}): Promise<TrustFrameworkKeySet[]> {
-  const out: TrustFrameworkKeySet[] = [];
-  let next: string | undefined = BASE;
-  for (let page = 0; next; page++) {
-    if (page >= (options.maxPages ?? 1000)) throw new PfxkitError('GRAPH_UNAVAILABLE', `listing keysets: more than ${options.maxPages ?? 1000} pages; stopped`);
-    const res: { body: { value?: TrustFrameworkKeySet[]; '@odata.nextLink'?: string } } = await http.request('GET', next);
-    if (!Array.isArray(res.body?.value)) throw new PfxkitError('GRAPH_UNAVAILABLE', 'listing keysets: the answer has no value array');
-    out.push(...res.body.value.map((k) => ({ ...k, keys: Array.isArray(k.keys) ? k.keys : [] })));
-    next = res.body['@odata.nextLink'];
-  }
-  return out;
+  return (await listAll<TrustFrameworkKeySet>(http, BASE, 'keysets', options.maxPages)).map(normal);
 }
 
 export async function getKeySet(http: GraphHttp, id: string): Promise<TrustFrameworkKeySet> {
-  const body = (await http.request<TrustFrameworkKeySet>('GET', `${BASE}/${enc(id)}`)).body;
-  return { ...body, keys: Array.isArray(body?.keys) ? body.keys : [] };
+  return normal((await http.request<TrustFrameworkKeySet>('GET', `${BASE}/${enc(id)}`)).body);
 }
 
 /**
@@ -61,8 +54,7 @@ export async function getKeySet(http: GraphHttp, id: string): Promise<TrustFrame
  * answer is GRAPH_UNAVAILABLE: read the keyset before trying again.
  */
 export async function createKeySet(http: GraphHttp, id: string): Promise<TrustFrameworkKeySet> {
-  const body = (await http.request<TrustFrameworkKeySet>('POST', BASE, { body: { id } })).body;
-  return { ...body, keys: Array.isArray(body?.keys) ? body.keys : [] };
+  return normal((await http.request<TrustFrameworkKeySet>('POST', BASE, { body: { id } })).body);
 }
 
 /**
