@@ -14,7 +14,8 @@ token, printed at start, and keeps no secret (Basic passwords and pkcs12Value ar
 Options:
   --port N                 port to listen on (default: a free one)
   --state FILE             load connectors from FILE and save every change to it (atomically)
-  --token TOKEN            the bearer token to require (default: a random one)
+  --token TOKEN            the bearer token to require (default: env PFXKIT_EMULATOR_TOKEN, which
+                           keeps it out of ps; else a random one)
   --page-size N            connectors per list page (default 10)
   --reject-aes             answer AADB2C90213 to AES-encrypted bundles, as B2C is reported to
   --throttle-per-minute N  answer 429 with Retry-After beyond N requests a minute
@@ -46,7 +47,7 @@ export async function emulatorCommand(args: string[], io: Io, signal?: AbortSign
   const emulator = new GraphEmulator({
     port,
     statePath: typeof v.state === 'string' ? v.state : undefined,
-    token: typeof v.token === 'string' ? v.token : undefined,
+    token: typeof v.token === 'string' ? v.token : io.env.PFXKIT_EMULATOR_TOKEN || undefined,
     pageSize: intFlag(v['page-size'], 'page-size', 1),
     rejectAes: v['reject-aes'] === true,
     throttlePerMinute: intFlag(v['throttle-per-minute'], 'throttle-per-minute', 1),
