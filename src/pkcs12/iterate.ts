@@ -274,17 +274,19 @@ export const SLICE = 50_000;
  * Cost of one step of a chain, in pacing/budget units (about one PBKDF2-HMAC-SHA256 iteration,
  * 0.48 µs on the reference machine), measured there: WebAssembly SHA-1 0.14 µs a step (four lanes
  * 0.16 µs for four steps), SHA-224/256 0.40, SHA-384/512 0.55; a step through node:crypto (MD5,
- * SHA-512/224, SHA-512/256) 2.7-3.2 µs. Rounded up. The compact JavaScript loops (no WebAssembly,
- * e.g. `node --jitless`) are counted at the node:crypto rate times three.
+ * SHA-512/224, SHA-512/256) 2.7-3.2 µs. Rounded up. Without WebAssembly (`node --jitless`) the
+ * compact JavaScript loops took 28-45 µs a step there (100 units) and a node:crypto step 4.4 µs
+ * (twice the usual rate).
  */
 const STEP_UNITS: Readonly<Record<string, number>> = { sha1: 0.3, sha224: 0.85, sha256: 0.85, sha384: 1.2, sha512: 1.2 };
 const FOUR_LANE_STEP_UNITS = 0.35;
 const NODE_STEP_UNITS = 6.7;
+const COMPACT_STEP_UNITS = 100;
 
 /** Units one step of a chain over `alg` costs with these kernels. */
 export function stepUnits(alg: string, using: Kernels = kernels()): number {
-  if (!using.one[alg]) return NODE_STEP_UNITS;
-  return using === COMPACT ? 3 * NODE_STEP_UNITS : (STEP_UNITS[alg] ?? NODE_STEP_UNITS);
+  if (using === COMPACT) return using.one[alg] ? COMPACT_STEP_UNITS : 2 * NODE_STEP_UNITS;
+  return using.one[alg] ? (STEP_UNITS[alg] ?? NODE_STEP_UNITS) : NODE_STEP_UNITS;
 }
 
 /** Most units of chain work between two pauses (a quarter of a paced turn). */

@@ -31,8 +31,7 @@ export interface ReadOptions {
    * Highest iteration count accepted (default 10,000,000), and the total work budget of the read
    * (see limits.ts's workBudget: all parts and password candidates together, weighted by
    * algorithm; by default about 3 s of CPU at most, raised by an explicit maxIterations); over
-   * either fails with ITERATIONS_LIMIT
-   * before the work. Raise it only for a file you trust.
+   * either fails with ITERATIONS_LIMIT before the work. Raise it only for a file you trust.
    */
   maxIterations?: number;
 }
@@ -59,7 +58,11 @@ interface Collected {
 
 /** Nesting of safeContentsBag inside safeContentsBag. */
 const MAX_BAG_NESTING = 8;
-/** Declared work (lib/pace.ts units) of parsing: a fixed part (a read of a small file costs about 1 ms beyond its key derivations), then one unit for every 8 bytes (certificate parsing measured 54 µs for 906 bytes). */
+/**
+ * Declared work (lib/pace.ts units) of parsing: a fixed part (a read of a small file costs about
+ * 1 ms beyond its key derivations), then a unit for every 8 bytes (certificate parsing measured
+ * 54 µs for 906 bytes).
+ */
 const parseUnits = (bytes: number): number => 2000 + Math.ceil(bytes / 8);
 /** The same for one bag or certificate among many: a small fixed part, a unit for every 8 bytes. */
 const bagUnits = (bytes: number): number => 20 + Math.ceil(bytes / 8);
