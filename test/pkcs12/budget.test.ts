@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PfxkitError, readPkcs12, type Pkcs12Bundle } from '../../src/index.js';
+import { PfxkitError, readPkcs12, writePkcs12, type Pkcs12Bundle } from '../../src/index.js';
+import { COMPACT, stepUnits } from '../../src/pkcs12/iterate.js';
 import { certSafe, macData, pbeSafe, pbes2Safe, pfx } from '../../bench/hostile-files.js';
 import { workOf } from '../../src/pkcs12/kdf.js';
 import { readWithin } from '../../src/pkcs12/read.js';
@@ -82,6 +83,31 @@ describe('one work budget for the whole read', () => {
     expect((await errorOf(readWithin(file, undefined, limits(Math.ceil(one * 1.5))))).code).toBe('ITERATIONS_LIMIT');
     // With room for both, the verdict is the honest one: the filler MAC never matches.
     expect((await errorOf(readWithin(file, undefined, limits(2 * one + 10)))).code).toBe('BAD_PASSWORD');
+  });
+});
+
+describe('work weights', () => {
+  it('a chain step costs by digest and by the kernels that run it', () => {
+    expect(stepUnits('sha1')).toBe(0.3);
+    expect(stepUnits('sha512')).toBe(1.2);
+    expect(stepUnits('sha512-224')).toBe(6.7); // node:crypto a step
+    expect(stepUnits('sha1', COMPACT)).toBe(100); // no WebAssembly (node --jitless)
+    expect(stepUnits('sha512-224', COMPACT)).toBe(13.4);
+  });
+});
+
+describe('decryption in chunks', () => {
+  it('a certificate safe over 256 KiB decrypts the same in 3DES and AES (each chunk chained on the last block)', async () => {
+    const certs = (await readPkcs12(fixture('openssl3-certs-only.p12'), { password: rows.get('openssl3-certs-only.p12')!.password })) as Pkcs12Bundle & {
+      certificateDer: Uint8Array[];
+    };
+    const many = Array.from({ length: 400 }, () => certs.certificateDer[0]!);
+    for (const profile of ['compat', 'modern'] as const) {
+      const file = writePkcs12({ certificates: many }, { password: 'pw', profile, iterations: 1000 });
+      expect(file.length).toBeGreaterThan(300 * 1024);
+      const back = await readPkcs12(file, { password: 'pw' });
+      expect(back.certificates).toHaveLength(400);
+    }
   });
 });
 
