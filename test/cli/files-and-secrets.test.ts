@@ -115,8 +115,9 @@ describe('inputs: bounded whatever they are', () => {
     execFileSync('mkfifo', [fifo]);
     const src = rows.get('openssl3-default.p12')!;
     const writer = spawn('sh', ['-c', `cat "${src.file}" > "${fifo}"`]);
+    const exited = new Promise((r) => writer.once('exit', r));
     const bytes = await readInput(fifo);
-    await new Promise((r) => writer.once('exit', r));
+    await exited;
     expect(Buffer.compare(Buffer.from(bytes), readFileSync(src.file))).toBe(0);
     const r = await run(['inspect', '/dev/zero', '--json']);
     expect(r.code).toBe(2);
