@@ -29,7 +29,8 @@ Options:
                            an upload to a Basic-auth connector: 400 (default) or switch it
   --reject-duplicates      answer 400 to an upload of a certificate already listed
   --accept-aes             accept AES-encrypted bundles (B2C documents that it does not)
-  --token TOKEN            the bearer token to require (default: a random one)
+  --token TOKEN            the bearer token to require (default: env PFXKIT_EMULATOR_TOKEN, which
+                           keeps it out of ps; else a random one)
   --page-size N            connectors per list page (default 10)
   --throttle-per-minute N  answer 429 beyond N requests a minute (default 200; 0: no limit)
   --json                   print {"url", "token"} on stdout once listening
@@ -96,7 +97,7 @@ export async function emulatorCommand(args: string[], io: Io, signal?: AbortSign
   const emulator = new GraphEmulator({
     port,
     statePath: typeof v.state === 'string' ? v.state : undefined,
-    token: typeof v.token === 'string' ? v.token : undefined,
+    token: typeof v.token === 'string' ? v.token : io.env.PFXKIT_EMULATOR_TOKEN || undefined,
     pageSize: intFlag(v['page-size'], 'page-size', 1),
     throttlePerMinute: intFlag(v['throttle-per-minute'], 'throttle-per-minute'),
     ...(await rules(v)),

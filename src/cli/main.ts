@@ -65,7 +65,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return await c.run(rest, io);
   } catch (err) {
     printError(io, err, json);
-    return 2;
+    // report follows Nagios (SPEC.md): an error of its own, such as an --out it cannot write, is UNKNOWN.
+    return command === 'report' ? 3 : 2;
   }
 }
 

@@ -3,9 +3,9 @@
  * --password-stdin; else PFXKIT_PASSWORD; else none (the reader then tries the absent and the
  * empty password). There is deliberately no flag that takes a password literally.
  */
-import { readFile } from 'node:fs/promises';
 import { PfxkitError } from '../errors.js';
 import type { Parsed } from './args.js';
+import { readBounded } from '../lib/files.js';
 
 /** One trailing line break is what `echo` and editors add (CRLF on Windows); it is not part of the password. */
 const chomp = (s: string): string => s.replace(/\r?\n$/, '');
@@ -22,9 +22,18 @@ export function passwordText(bytes: Uint8Array): string {
   return chomp(new TextDecoder('utf-8').decode(a === 0xef && b === 0xbb && c === 0xbf ? bytes.subarray(3) : bytes));
 }
 
+/** Longest password source read (a file or standard input): more is refused, not read on. */
+const MAX_PASSWORD_BYTES = 64 * 1024;
+
 async function readAll(stdin: NodeJS.ReadableStream): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const c of stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  let total = 0;
+  for await (const c of stdin) {
+    const b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
+    total += b.length;
+    if (total > MAX_PASSWORD_BYTES) throw new PfxkitError('USAGE', `--password-stdin: more than ${MAX_PASSWORD_BYTES} bytes on standard input, not a password`);
+    chunks.push(b);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -97,15 +106,15 @@ export async function resolvePassword(parsed: Parsed, sources: PasswordSources, 
   }
   if (typeof envName === 'string') {
     const value = sources.env[envName];
-    if (value === undefined) throw new PfxkitError('USAGE', `--${prefix}password-env: the environment variable ${envName} is not set`);
+    // The name is not repeated: someone may have given the password itself as the name.
+    if (value === undefined) throw new PfxkitError('USAGE', `the environment variable named by --${prefix}password-env is not set`);
     return value;
   }
   if (typeof file === 'string') {
-    try {
-      return passwordText(new Uint8Array(await readFile(file)));
-    } catch (err) {
-      throw new PfxkitError('USAGE', `--${prefix}password-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
-    }
+    const bytes = await readBounded(file, MAX_PASSWORD_BYTES, `--${prefix}password-file ${file}`).catch((err: unknown) => {
+      throw new PfxkitError('USAGE', (err as Error).message, { cause: err });
+    });
+    return passwordText(bytes);
   }
   if (stdin === true) return readPasswordStdin(sources, prefix);
   if (fallbackEnv !== null && sources.env[fallbackEnv] !== undefined) return sources.env[fallbackEnv];

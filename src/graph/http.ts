@@ -88,9 +88,24 @@ function codeFor(status: number): PfxkitErrorCode {
   return 'GRAPH_REJECTED';
 }
 
+/** A secret and the forms a server may echo it in: base64 and base64url of its UTF-8. */
+const formsOf = (secret: string): string[] => {
+  const b64 = Buffer.from(secret, 'utf8').toString('base64');
+  return [secret, b64, b64.replace(/=+$/, ''), Buffer.from(secret, 'utf8').toString('base64url')];
+};
+
+/**
+ * Cuts secrets out of text: each secret as given and base64-encoded (a password echoed inside a
+ * body), any run of 24 or more base64 characters taken from a long secret (a pkcs12Value echoed
+ * in part), bearer tokens after "Bearer", and JWTs (a raw token echoed without "Bearer").
+ */
 export function redact(text: string, secrets: string[] = []): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  const given = secrets.filter((s) => s && s.length >= 4);
+  for (const form of given.flatMap(formsOf).sort((a, b) => b.length - a.length)) if (form.length >= 4) out = out.split(form).join('[redacted]');
+  const long = given.filter((s) => s.length >= 24);
+  if (long.length > 0) out = out.replace(/[A-Za-z0-9+/_-]{24,}={0,2}/g, (run) => (long.some((s) => s.includes(run.replace(/=+$/, ''))) ? '[redacted]' : run));
+  out = out.replace(/eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, '[redacted]');
   return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1[redacted]');
 }
 
@@ -156,7 +171,7 @@ export class GraphHttp {
   async once(method: string, url: string, options: RequestOptions): Promise<{ res: globalThis.Response; text: string; clientRequestId: string }> {
     const clientRequestId = randomUUID();
     const headers: Record<string, string> = {
-      authorization: `Bearer ${await this.o.token.getToken()}`,
+      authorization: `Bearer ${this.remember(await this.o.token.getToken())}`,
       'client-request-id': clientRequestId,
       'return-client-request-id': 'true',
       accept: 'application/json',
@@ -232,6 +247,13 @@ export class GraphHttp {
     }
   }
 
+  /** The bearer tokens sent (the last few), cut out of error messages whatever the server echoes. */
+  private readonly tokens: string[] = [];
+  private remember(token: string): string {
+    if (!this.tokens.includes(token)) this.tokens.splice(0, Math.max(0, this.tokens.length - 3), token);
+    return token;
+  }
+
   private error(method: string, url: string, status: number, text: string, requestId: string | null, clientRequestId: string, attempt: number, secrets?: string[]): PfxkitError {
     let graph: GraphErrorBody['error'] = undefined;
     try {
@@ -242,7 +264,7 @@ export class GraphHttp {
     const rid = requestId ?? graph?.innerError?.['request-id'] ?? '-';
     const what = graph?.code || graph?.message ? `${graph.code ?? 'error'}: ${graph.message ?? ''}` : text.slice(0, 200) || 'no body';
     const retries = attempt > 0 ? `, after ${attempt + 1} attempts` : '';
-    const message = redact(`${method} ${new URL(url).pathname}: Graph answered ${status} ${what} (request-id ${rid}, client-request-id ${clientRequestId}${retries})`, secrets);
+    const message = redact(`${method} ${new URL(url).pathname}: Graph answered ${status} ${what} (request-id ${rid}, client-request-id ${clientRequestId}${retries})`, [...(secrets ?? []), ...this.tokens]);
     return new PfxkitError(codeFor(status), message, { serviceCode: graph?.code || undefined });
   }
 }

@@ -267,8 +267,30 @@ const toBytes = (w: Int32Array): Uint8Array => {
 
 const digest = (alg: string, input: Uint8Array): Uint8Array => new Uint8Array(hash(alg, input, 'buffer') as unknown as Buffer);
 
-/** Steps per kernel call, and between yields to the event loop when a caller asks for them. */
+/** Steps per kernel call at most. */
 export const SLICE = 50_000;
+
+/**
+ * Cost of one step of a chain, in pacing/budget units (about one PBKDF2-HMAC-SHA256 iteration,
+ * 0.48 µs on the reference machine), measured there: WebAssembly SHA-1 0.14 µs a step (four lanes
+ * 0.16 µs for four steps), SHA-224/256 0.40, SHA-384/512 0.55; a step through node:crypto (MD5,
+ * SHA-512/224, SHA-512/256) 2.7-3.2 µs. Rounded up. Without WebAssembly (`node --jitless`) the
+ * compact JavaScript loops took 28-45 µs a step there (100 units) and a node:crypto step 4.4 µs
+ * (twice the usual rate).
+ */
+const STEP_UNITS: Readonly<Record<string, number>> = { sha1: 0.3, sha224: 0.85, sha256: 0.85, sha384: 1.2, sha512: 1.2 };
+const FOUR_LANE_STEP_UNITS = 0.35;
+const NODE_STEP_UNITS = 6.7;
+const COMPACT_STEP_UNITS = 100;
+
+/** Units one step of a chain over `alg` costs with these kernels. */
+export function stepUnits(alg: string, using: Kernels = kernels()): number {
+  if (using === COMPACT) return using.one[alg] ? COMPACT_STEP_UNITS : 2 * NODE_STEP_UNITS;
+  return using.one[alg] ? (STEP_UNITS[alg] ?? NODE_STEP_UNITS) : NODE_STEP_UNITS;
+}
+
+/** Most units of chain work between two pauses (a quarter of a paced turn). */
+const SLICE_UNITS = 10_000;
 
 /**
  * One chain: H over `input`, then `iterations` − 1 more over the digest. `done` receives the
@@ -288,22 +310,25 @@ interface Lane {
 }
 
 /**
- * Runs `chains` (all over `alg`) to the end, yielding the steps of each kernel call. SHA-1
- * chains share the four lanes when two or more are under way; a lone chain runs on the scalar
- * kernel (62 ns a step against 136 for the four lanes).
+ * Runs `chains` (all over `alg`) to the end. Before each kernel call it yields the units that
+ * call is about to cost, and does the work when resumed. SHA-1 chains share the four lanes when
+ * two or more are under way; a lone chain runs on the scalar kernel (62 ns a step against 136
+ * for the four lanes).
  */
 function* schedule(alg: string, chains: readonly Chain[], k: Kernels): Generator<number, void, void> {
   const ready = chains.slice();
   const words = WORDS[alg];
   const one = k.one[alg];
+  const unit = stepUnits(alg, k);
+  const most = Math.max(1, Math.min(SLICE, Math.floor(SLICE_UNITS / unit)));
   if (words === undefined || !one) {
     for (let c = ready.shift(); c; c = ready.shift()) {
       let a = digest(alg, c.input);
       for (let left = c.iterations - 1; left > 0; ) {
-        const n = Math.min(left, SLICE);
+        const n = Math.min(left, most);
+        yield n * unit;
         for (let r = 0; r < n; r++) a = digest(alg, a);
         left -= n;
-        yield n;
       }
       const next = c.done(a);
       if (next) ready.push(next);
@@ -313,6 +338,7 @@ function* schedule(alg: string, chains: readonly Chain[], k: Kernels): Generator
   const four = alg === 'sha1' ? k.four : null;
   const lanes: (Lane | null)[] = new Array(four ? 4 : 1).fill(null);
   const spare = new Int32Array(5);
+  const mostFour = Math.max(1, Math.min(SLICE, Math.floor(SLICE_UNITS / FOUR_LANE_STEP_UNITS)));
   for (;;) {
     for (let i = 0; i < lanes.length; i++) {
       while (!lanes[i] && ready.length > 0) {
@@ -328,7 +354,8 @@ function* schedule(alg: string, chains: readonly Chain[], k: Kernels): Generator
     }
     const busy = lanes.filter((l): l is Lane => l !== null);
     if (busy.length === 0) return;
-    const n = Math.min(SLICE, ...busy.map((l) => l.left));
+    const n = Math.min(busy.length === 1 ? most : mostFour, ...busy.map((l) => l.left));
+    yield n * (busy.length === 1 ? unit : FOUR_LANE_STEP_UNITS);
     if (busy.length === 1) one(busy[0]!.state, n);
     else four!(lanes.map((l) => l?.state ?? spare), n);
     for (let i = 0; i < lanes.length; i++) {
@@ -341,23 +368,22 @@ function* schedule(alg: string, chains: readonly Chain[], k: Kernels): Generator
         if (next) ready.push(next);
       }
     }
-    yield n;
   }
 }
 
+/** Declares work about to be done (see lib/pace.ts); awaited when it returns a promise. */
+export type Pause = (units: number) => Promise<void> | undefined;
+
 /**
- * Runs the chains; `pause` is awaited between slices of work (to let the event loop run).
- * `using` chooses the kernels (tests run both); by default WebAssembly where it compiles.
+ * Runs the chains; `pause` is told the cost of each slice of work before it runs (to let the
+ * event loop and other reads run). `using` chooses the kernels (tests run both); by default
+ * WebAssembly where it compiles.
  */
-export async function runChains(alg: string, chains: readonly Chain[], pause?: () => Promise<void>, using: Kernels = kernels()): Promise<void> {
-  let steps = 0;
+export async function runChains(alg: string, chains: readonly Chain[], pause?: Pause, using: Kernels = kernels()): Promise<void> {
   const it = schedule(alg, chains, using);
   for (let r = it.next(); !r.done; r = it.next()) {
-    steps += r.value;
-    if (pause && steps >= SLICE) {
-      steps = 0;
-      await pause();
-    }
+    const wait = pause?.(r.value);
+    if (wait) await wait;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { pbkdf2 as pbkdf2Cb, pbkdf2Sync, scrypt as scryptCb, scryptSync, type ScryptOptions } from 'node:crypto';
 import type { HashInfo } from './oids.js';
-import { runChains, runChainsSync, type Chain } from './iterate.js';
+import { runChains, runChainsSync, stepUnits, type Chain, type Pause } from './iterate.js';
 
 /** Purpose bytes of appendix B.3. */
 export const KDF_ID = { key: 1, iv: 2, mac: 3 } as const;
@@ -142,22 +142,66 @@ function chainsOf(reqs: readonly KdfRequest[], out: Uint8Array[]): Map<string, C
 /** PBKDF2 here, on the event loop. */
 const pbkdf2Here = (r: Pbkdf2Request): Uint8Array => new Uint8Array(pbkdf2Sync(r.password, r.salt, r.iterations, r.keyLength, r.digest));
 
-/** From this many iterations on, PBKDF2 runs on libuv's thread pool instead of the event loop. */
+/**
+ * Units (see lib/pace.ts: about one PBKDF2-HMAC-SHA256 iteration) of one PBKDF2 iteration for one
+ * block of output, by PRF, measured with node:crypto on the reference machine (SHA-1 0.45 µs,
+ * SHA-256 0.48, SHA-224 0.91, SHA-384 1.16, SHA-512 0.98, SHA-512/224 1.94, SHA-512/256 1.0). Rounded up.
+ */
+const PBKDF2_UNITS: Readonly<Record<string, number>> = {
+  sha1: 1,
+  sha224: 2,
+  sha256: 1,
+  sha384: 2.5,
+  sha512: 2.1,
+  'sha512-224': 4.1,
+  'sha512-256': 2.1,
+};
+const DIGEST_BYTES: Readonly<Record<string, number>> = {
+  sha1: 20,
+  sha224: 28,
+  sha256: 32,
+  sha384: 48,
+  sha512: 64,
+  'sha512-224': 28,
+  'sha512-256': 32,
+  md5: 16,
+  'sha3-224': 28,
+  'sha3-256': 32,
+  'sha3-384': 48,
+  'sha3-512': 64,
+  sm3: 32,
+};
+
+/**
+ * The CPU work a request costs, in units of about one PBKDF2-HMAC-SHA256 iteration: iterations
+ * times output blocks times the cost of a step of its digest (see iterate.ts's stepUnits). What
+ * the reader's total budget counts, before any of it is done.
+ */
+export function workOf(r: KdfRequest): number {
+  // scrypt: about 0.54 µs per N·r·p here, two units.
+  if (r.kind === 'scrypt') return 2 * r.N * r.r * r.p;
+  if (r.kind === 'pkcs12') return Math.ceil(r.iterations * Math.ceil(r.n / r.h.u) * stepUnits(r.h.node));
+  if (r.kind === 'pbkdf1') return Math.ceil(r.iterations * stepUnits(r.hash));
+  const blocks = Math.max(1, Math.ceil(r.keyLength / (DIGEST_BYTES[r.digest] ?? 20)));
+  return Math.ceil(r.iterations * blocks * (PBKDF2_UNITS[r.digest] ?? 4.1));
+}
+
+/** From this much work on (about 10 ms), PBKDF2 runs on libuv's thread pool instead of the event loop. */
 export const ASYNC_PBKDF2_FROM = 20_000;
 
 /**
  * Derives a batch of keys. Hash chains (PKCS#12 KDF and PBKDF1) run together, SHA-1 ones four at a
- * time in SIMD lanes; PBKDF2 is native, and counts of ASYNC_PBKDF2_FROM and more run side by side
- * on the thread pool meanwhile, as scrypt always does. `pause` is awaited between slices of the chains' work, so a long
- * derivation does not hold the event loop. Every count must have been checked against the
- * caller's limit before this is called.
+ * time in SIMD lanes; PBKDF2 is native, and requests of ASYNC_PBKDF2_FROM units and more run side
+ * by side on the thread pool meanwhile, as scrypt always does. `pause` is told the cost of each piece of work on the
+ * event loop before it runs (lib/pace.ts), so a long derivation does not hold the loop. Every
+ * count must have been checked against the caller's limit and budget before this is called.
  */
-export async function deriveKeys(reqs: readonly KdfRequest[], pause?: () => Promise<void>): Promise<Uint8Array[]> {
+export async function deriveKeys(reqs: readonly KdfRequest[], pause?: Pause): Promise<Uint8Array[]> {
   const out: Uint8Array[] = new Array(reqs.length);
   const background: Promise<void>[] = [];
-  // Small counts stay on the event loop: two 2048-count PBKDF2s side by side on the pool were no
+  // Small ones stay on the event loop: two 2048-count PBKDF2s side by side on the pool were no
   // faster (1.25-1.34 ms synchronous against 1.49-1.74 ms for an OpenSSL 3 default read).
-  const onPool = (r: Pbkdf2Request): boolean => r.iterations >= ASYNC_PBKDF2_FROM;
+  const onPool = (r: Pbkdf2Request): boolean => workOf(r) >= ASYNC_PBKDF2_FROM;
   reqs.forEach((r, i) => {
     if (r.kind === 'scrypt') {
       background.push(
@@ -177,9 +221,12 @@ export async function deriveKeys(reqs: readonly KdfRequest[], pause?: () => Prom
   // Settled together, so that a failure in one leaves no other promise rejected unobserved.
   const pending = Promise.allSettled(background);
   try {
-    reqs.forEach((r, i) => {
-      if (r.kind === 'pbkdf2' && !onPool(r)) out[i] = pbkdf2Here(r);
-    });
+    for (const [i, r] of reqs.entries()) {
+      if (r.kind !== 'pbkdf2' || onPool(r)) continue;
+      const wait = pause?.(workOf(r));
+      if (wait) await wait;
+      out[i] = pbkdf2Here(r);
+    }
     for (const [alg, chains] of chainsOf(reqs, out)) await runChains(alg, chains, pause);
   } finally {
     for (const s of await pending) if (s.status === 'rejected') throw s.reason;
@@ -235,7 +282,7 @@ function cacheKey(r: KdfRequest): string {
 export class KdfSession {
   private readonly known = new Map<string, { password: Uint8Array; key: Uint8Array }[]>();
 
-  constructor(private readonly pause?: () => Promise<void>) {}
+  constructor(private readonly pause?: Pause) {}
 
   private find(key: string, password: Uint8Array): Uint8Array | undefined {
     return this.known.get(key)?.find((e) => Buffer.compare(e.password, password) === 0)?.key;

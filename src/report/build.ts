@@ -3,7 +3,7 @@
  * source becomes an `errors` entry and never stops the rest.
  */
 import { X509Certificate as NodeX509 } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCertificate } from '../cert/facts.js';
 import { PfxkitError } from '../errors.js';
@@ -12,7 +12,7 @@ import type { GraphHttp } from '../graph/http.js';
 import { certificateListOf, isBasic } from '../graph/types.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { daysRemaining, DEFAULT_THRESHOLDS, expiryStatus, renewAt, STATUS_RANK, type ExpiryStatus, type Thresholds } from '../rotation/policy.js';
-import { readInput, MAX_INPUT_BYTES } from '../lib/files.js';
+import { kindOf, readInput, MAX_INPUT_BYTES } from '../lib/files.js';
 import type { Report, ReportError, ReportRow } from './types.js';
 
 export interface ReportOptions {
@@ -73,26 +73,89 @@ export async function reportConnectors(http: GraphHttp, options: ReportOptions):
 }
 
 const CERT_EXT = /\.(pfx|p12|pem|crt|cer|der|b64)$/i;
-const MAX_FILES = 10_000;
+/** Most files a report reads; past it, an error row says what was left out. */
+export const MAX_FILES = 10_000;
+/** Deepest folder nesting walked. */
+const MAX_DEPTH = 8;
 
-async function expand(path: string, out: string[], errors: ReportError[], depth = 0): Promise<void> {
+/** The walk of the paths given: files to read (each once, by real path) and error rows. */
+interface Walk {
+  files: string[];
+  errors: ReportError[];
+  /** Real paths of the files and folders already taken. */
+  seen: Set<string>;
+  full: boolean;
+  /** MAX_FILES unless a caller says otherwise. */
+  max: number;
+}
+
+const errno = (err: unknown): string => {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file or folder' : code === 'EACCES' ? 'permission denied' : code === 'ELOOP' ? 'a symbolic link loop' : String(code ?? err);
+};
+
+/**
+ * One path: a folder is walked, a regular file taken, anything else (a FIFO, a device, a socket)
+ * becomes an error row without being opened. Symbolic links are followed to their real path, and
+ * a file or folder already taken is not taken again; a link back to a folder being walked is an
+ * error row (a loop). `named` paths were given by the user: every kind of entry counts; inside
+ * folders only names with a certificate extension do.
+ */
+async function visit(path: string, walk: Walk, ancestors: readonly string[], named: boolean): Promise<void> {
   let s;
+  let real;
   try {
     s = await stat(path);
+    real = await realpath(path);
   } catch (err) {
-    errors.push({ path, code: 'USAGE', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : String((err as NodeJS.ErrnoException).code)}` });
+    walk.errors.push({ path, code: 'USAGE', message: `cannot read ${path}: ${errno(err)}` });
     return;
   }
   if (s.isDirectory()) {
-    if (depth > 8) return;
-    for (const name of (await readdir(path)).sort()) {
-      if (out.length >= MAX_FILES) return;
-      const p = join(path, name);
-      const st = await stat(p).catch(() => null);
-      if (st?.isDirectory()) await expand(p, out, errors, depth + 1);
-      else if (CERT_EXT.test(name)) out.push(p);
+    if (ancestors.includes(real)) {
+      walk.errors.push({ path, code: 'USAGE', message: `${path} is a symbolic link loop (back to ${real}): not walked again` });
+      return;
     }
-  } else out.push(path);
+    if (walk.seen.has(real)) return;
+    walk.seen.add(real);
+    if (ancestors.length > MAX_DEPTH) {
+      walk.errors.push({ path, code: 'USAGE', message: `${path} is nested more than ${MAX_DEPTH} folders deep: not read` });
+      return;
+    }
+    let names: string[];
+    try {
+      names = (await readdir(path)).sort();
+    } catch (err) {
+      walk.errors.push({ path, code: 'USAGE', message: `cannot read the folder ${path}: ${errno(err)}` });
+      return;
+    }
+    for (const name of names) {
+      if (walk.full) return;
+      const p = join(path, name);
+      const l = await lstat(p).catch(() => null);
+      // Only folders, and entries named like certificates, are looked at further.
+      const candidate = CERT_EXT.test(name);
+      if (l && !l.isDirectory() && !l.isSymbolicLink() && !candidate) continue;
+      if (l?.isSymbolicLink() && !candidate) {
+        const target = await stat(p).catch(() => null);
+        if (!target?.isDirectory()) continue;
+      }
+      await visit(p, walk, [...ancestors, real], false);
+    }
+    return;
+  }
+  if (!s.isFile()) {
+    if (named || CERT_EXT.test(path)) walk.errors.push({ path, code: 'USAGE', message: `${path} is ${kindOf(s)}, not a regular file: skipped without opening it` });
+    return;
+  }
+  if (walk.seen.has(real)) return;
+  if (walk.files.length >= walk.max) {
+    walk.full = true;
+    walk.errors.push({ path, code: 'USAGE', message: `more than ${walk.max} files: ${path} and the rest were not read` });
+    return;
+  }
+  walk.seen.add(real);
+  walk.files.push(path);
 }
 
 /** Certificates in one file: PFX (DER or base64), PEM certificates or bundles, DER certificates. */
@@ -121,16 +184,19 @@ async function certificatesIn(path: string, password: string | undefined): Promi
 
 /**
  * Every certificate in local files and folders (PFX with `password`, PEM and DER certificates,
- * PEM bundles). Folders are walked for .pfx .p12 .pem .crt .cer .der .b64 files.
+ * PEM bundles). Folders are walked for .pfx .p12 .pem .crt .cer .der .b64 files. Each file is read
+ * once (by real path); whatever cannot be read becomes an `errors` row: a missing or unreadable
+ * path, a FIFO, device or socket (never opened), a symbolic link loop, folders nested too deep, and
+ * files past MAX_FILES.
  */
-export async function reportFiles(paths: string[], options: ReportOptions & { password?: string }): Promise<Report> {
+export async function reportFiles(paths: string[], options: ReportOptions & { password?: string; maxFiles?: number }): Promise<Report> {
   const now = Math.floor(options.now.getTime() / 1000);
   const t = options.thresholds ?? DEFAULT_THRESHOLDS;
   const rows: ReportRow[] = [];
   const errors: ReportError[] = [];
-  const files: string[] = [];
-  for (const p of paths) await expand(p, files, errors);
-  for (const file of files) {
+  const walk: Walk = { files: [], errors, seen: new Set(), full: false, max: options.maxFiles ?? MAX_FILES };
+  for (const p of paths) if (!walk.full) await visit(p, walk, [], true);
+  for (const file of walk.files) {
     try {
       for (const { info } of await certificatesIn(file, options.password)) {
         rows.push(row({ source: 'file', connector: null, path: file, thumbprint: info.thumbprint, subject: info.subject, isActive: null }, info.notBefore, info.notAfter, now, t));
@@ -144,12 +210,14 @@ export async function reportFiles(paths: string[], options: ReportOptions & { pa
 }
 
 /**
- * The Nagios verdict: 0 OK, 1 WARNING, 2 CRITICAL (or expired), 3 UNKNOWN (nothing could be read).
+ * The Nagios verdict: 0 OK, 1 WARNING, 2 CRITICAL (or expired), 3 UNKNOWN (nothing was read: no
+ * certificate at all, whether sources failed or held none).
  * A connector counts by its longest-lived certificate: Graph keeps expired ones in the list (no
  * call removes one), and a newer certificate takes over from an expiring one by itself.
  */
 export function nagiosExitCode(report: Report): 0 | 1 | 2 | 3 {
-  if (report.rows.length === 0 && report.errors.length > 0) return 3;
+  // Nothing read (an empty folder, every source failing): nothing is being watched.
+  if (report.rows.length === 0) return 3;
   const counted: ExpiryStatus[] = report.rows.filter((r) => r.source === 'file').map((r) => r.status);
   const byConnector = new Map<string, ReportRow>();
   for (const r of report.rows) {

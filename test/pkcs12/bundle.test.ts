@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PfxkitError, readPkcs12, type Pkcs12Bundle } from '../../src/index.js';
 import { manifest } from '../helpers.js';
 import { kernels } from '../../src/pkcs12/iterate.js';
+import { readWithin } from '../../src/pkcs12/read.js';
 
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
 const PW = rows.get('openssl3-default.p12')!.password!;
@@ -178,16 +179,22 @@ describe('limits', () => {
     expect(await codeOf(read('openssl3-default.p12', { password: PW, maxIterations: 2047 }))).toBe('ITERATIONS_LIMIT');
     expect((await read('openssl3-default.p12', { password: PW, maxIterations: 2048 })).leaf).not.toBeNull();
   });
-  it('deriving keys ahead never changes a verdict at the budget edge (4 x maxIterations)', async () => {
-    // One password: MAC + RC2 safe + 3DES key = 3 x 2048, within 4 x 2048.
-    expect((await read('openssl3-legacy.p12', { password: PW, maxIterations: 2048 })).leaf).not.toBeNull();
+  it('deriving keys ahead never changes a verdict at the edge of the work budget', async () => {
+    // One password: MAC (1 SHA-1 chain) + RC2-40 safe (key, IV) + 3DES key (key of 2 chains, IV):
+    // 2048 steps at 0.3 units a chain, each request rounded up.
+    const within = (name: string, password: string | undefined, workBudget: number): Promise<Pkcs12Bundle> =>
+      readWithin(bytes(name), password, { maxIterations: 2048, workBudget });
+    const chain = Math.ceil(2048 * 0.3);
+    const need = 4 * chain + Math.ceil(2 * 2048 * 0.3);
+    expect((await within('openssl3-legacy.p12', PW, need)).leaf).not.toBeNull();
+    expect(await codeOf(within('openssl3-legacy.p12', PW, need - 1))).toBe('ITERATIONS_LIMIT');
     // Two candidates (absent and empty) and the non-ASCII forms: the MAC may verify on the second.
     for (const password of [undefined, '']) {
-      expect((await read('openssl3-legacy-empty-password.p12', { password, maxIterations: 2048 })).leaf).not.toBeNull();
+      expect((await within('openssl3-legacy-empty-password.p12', password, need + chain)).leaf).not.toBeNull();
     }
     const unicode = rows.get('openssl3-legacy-unicode-password.p12')!.password!;
-    expect((await read('openssl3-legacy-unicode-password.p12', { password: unicode, maxIterations: 2048 })).leaf).not.toBeNull();
-    expect(await codeOf(read('openssl3-legacy.p12', { password: 'wrong', maxIterations: 2048 }))).toBe('BAD_PASSWORD');
+    expect((await within('openssl3-legacy-unicode-password.p12', unicode, need + chain)).leaf).not.toBeNull();
+    expect(await codeOf(within('openssl3-legacy.p12', 'wrong', need))).toBe('BAD_PASSWORD');
   });
   it('a bad maxIterations is a usage error', async () => {
     expect(await codeOf(read('openssl3-default.p12', { password: PW, maxIterations: 0 }))).toBe('USAGE');

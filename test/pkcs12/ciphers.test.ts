@@ -16,7 +16,7 @@ import {
   type KdfRequest,
   type Pkcs12KdfRequest,
 } from '../../src/pkcs12/kdf.js';
-import { COMPACT, SLICE, kernels, runChains, runChainsSync, type Chain, type Kernels } from '../../src/pkcs12/iterate.js';
+import { COMPACT, SLICE, kernels, runChains, runChainsSync, stepUnits, type Chain, type Kernels, type Pause } from '../../src/pkcs12/iterate.js';
 import { hash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { RC2_PITABLE, rc2CbcDecrypt, rc2CbcEncrypt, rc2DecryptBlock, rc2EncryptBlock, rc2ExpandKey, rc4 } from '../../src/pkcs12/rc2.js';
 
@@ -113,7 +113,7 @@ describe('PKCS#12 KDF (RFC 7292 appendix B) against node-forge', () => {
 });
 
 /** One chain: H^iterations over `input`. */
-async function iterateHash(alg: string, input: Uint8Array, iterations: number, pause?: () => Promise<void>, using?: Kernels): Promise<Uint8Array> {
+async function iterateHash(alg: string, input: Uint8Array, iterations: number, pause?: Pause, using?: Kernels): Promise<Uint8Array> {
   let out: Uint8Array | null = null;
   await runChains(alg, [{ input, iterations, done: (d) => ((out = d), null) }], pause, using);
   return out!;
@@ -171,22 +171,22 @@ describe('the iterated hash (our SHA-1 and SHA-2 kernels) against node:crypto', 
     expect(readFileSync(join(root, 'src', 'pkcs12', 'sha-wasm.ts'), 'utf8')).toBe(generated);
   });
 
-  it('yields between slices of a long derivation, one chain or four', async () => {
-    for (const alg of ['sha256', 'sha1']) {
-      let pauses = 0;
+  it('declares each slice of a long derivation before running it, none over 10,000 units, one chain or four', async () => {
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+    for (const [alg, iterations] of [['sha256', SLICE * 2 + 5], ['sha1', SLICE * 2 + 5], ['sha512-256', 5_005]] as const) {
+      const declared: number[] = [];
       const first = randomBytes(20);
-      const out = await iterateHash(alg, first, SLICE * 2 + 5, async () => {
-        pauses++;
-      });
-      expect(pauses).toBe(2);
-      expect(toHex(out)).toBe(reference(alg, first, SLICE * 2 + 5));
+      const out = await iterateHash(alg, first, iterations, (units) => void declared.push(units));
+      expect(declared.length).toBeGreaterThan(1);
+      expect(Math.max(...declared)).toBeLessThanOrEqual(10_000);
+      expect(sum(declared)).toBeCloseTo((iterations - 1) * stepUnits(alg), 3);
+      expect(toHex(out)).toBe(reference(alg, first, iterations));
     }
-    let pauses = 0;
+    const declared: number[] = [];
     const chains = [0, 1, 2, 3].map(() => ({ input: randomBytes(20), iterations: SLICE + 10, done: () => null }));
-    await runChains('sha1', chains, async () => {
-      pauses++;
-    });
-    expect(pauses).toBe(1);
+    await runChains('sha1', chains, (units) => void declared.push(units));
+    expect(Math.max(...declared)).toBeLessThanOrEqual(10_000);
+    expect(declared.length).toBeGreaterThan(1);
   });
 });
 
