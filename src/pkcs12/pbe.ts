@@ -178,6 +178,9 @@ export function parsePbkdf2(alg: { oid: string; params: der.Node | undefined }, 
   return { salt, iterations, keyLength, prf };
 }
 
+/** The most memory scrypt may take (128·N·r bytes): 16 times what OpenSSL and Bouncy Castle write by default (N=16384, r=8). */
+export const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
+
 /** scrypt-params of RFC 7914 section 7.1, its cost N·r·p checked against the limit before any work. */
 export interface ScryptParams {
   readonly salt: Uint8Array;
@@ -199,6 +202,11 @@ export function parseScrypt(params: der.Node | undefined, what: string, limits: 
       'ITERATIONS_LIMIT',
       `${what}: scrypt cost N·r·p = ${cost} is over the limit of ${limits.maxIterations} (raise maxIterations only for a file you trust)`,
     );
+  }
+  // Memory is a bound of its own: 128·N·r bytes, whatever the work budget allows.
+  const memory = 128n * N! * r!;
+  if (memory > BigInt(MAX_SCRYPT_MEMORY)) {
+    throw new PfxkitError('ITERATIONS_LIMIT', `${what}: scrypt N=${N} r=${r} needs ${memory / 1048576n} MiB of memory, over the ${MAX_SCRYPT_MEMORY / 1048576} MiB cap`);
   }
   let keyLength: number | undefined;
   if (items[4] !== undefined) {

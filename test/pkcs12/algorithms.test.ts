@@ -62,8 +62,11 @@ describe('scrypt inside PBES2 (RFC 7914)', () => {
     expect(err?.message).toContain('scrypt cost N·r·p = 16777216');
   });
 
-  it('refuses an N that is not a power of 2 as MALFORMED', () => {
+  it('refuses an N that is not a power of 2 (MALFORMED), and memory over the cap (ITERATIONS_LIMIT)', () => {
     expect(() => pbes2(scrypt(1000, 8, 1), aes256)).toThrow(expect.objectContaining({ code: 'MALFORMED' }));
+    // Within the cost limit, over the memory cap (N·r·p = 8,388,608 but 1 GiB of memory).
+    expect(() => pbes2(scrypt(1 << 20, 8, 1), aes256)).toThrow(expect.objectContaining({ code: 'ITERATIONS_LIMIT', message: expect.stringMatching(/needs 1024 MiB of memory, over the 256 MiB cap/) }));
+    expect(pbes2(scrypt(1 << 18, 8, 1), aes256).iterations).toBe(1 << 21);
   });
 
   it('reads the Bouncy Castle file, and refuses it under a lower limit with ITERATIONS_LIMIT', async () => {
