@@ -40,7 +40,8 @@ export {
 export { fileJournal, defaultStateDir, journalKey, type Journal, type PendingUpload, type LockOptions } from './graph/journal.js';
 export { planRotation, candidateOf, type Plan, type PlanInput, type RotateMode, type RotateAction, type CandidateFacts } from './rotation/plan.js';
 export { GraphEmulator, rulesFromProbe, type EmulatorOptions, type Fault, type ActiveRule } from './emulator/server.js';
-export { reportConnectors, reportFiles, nagiosExitCode, type ReportOptions } from './report/build.js';
+export { reportConnectors, reportFiles, nagiosExitCode, mergeReports, type ReportOptions } from './report/build.js';
+export { reportKeysets } from './report/keysets.js';
 export { formatReport, formatTable, formatCsv, formatJson, formatPrometheus, REPORT_FORMATS, type ReportFormat } from './report/format.js';
 export type { Report, ReportRow, ReportError } from './report/types.js';
 export { renewAt, expiryStatus, daysRemaining, parseDuration, DEFAULT_THRESHOLDS, type ExpiryStatus, type Thresholds } from './rotation/policy.js';

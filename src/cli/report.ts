@@ -1,7 +1,10 @@
 /** pfxkit report [PATH...]: expiry report for people, scripts and monitoring, with Nagios exit codes. */
 import { PfxkitError } from '../errors.js';
-import { reportConnectors, reportFiles, nagiosExitCode } from '../report/build.js';
-import { formatReport, REPORT_FORMATS, type ReportFormat } from '../report/format.js';
+import { betaUrlOf } from '../graph/clouds.js';
+import { mergeReports, reportConnectors, reportFiles, nagiosExitCode } from '../report/build.js';
+import { reportKeysets } from '../report/keysets.js';
+import type { Report } from '../report/types.js';
+import { errorSource, formatReport, REPORT_FORMATS, type ReportFormat } from '../report/format.js';
 import { DEFAULT_THRESHOLDS, parseDuration } from '../rotation/policy.js';
 import { intFlag, parse, passwordOptions } from './args.js';
 import { writeFileAtomic } from '../lib/files.js';
@@ -10,13 +13,18 @@ import { print, type Io } from './io.js';
 import { resolvePassword } from './password.js';
 import { parseNow } from './validate.js';
 
-export const REPORT_HELP = `Usage: pfxkit report [PATH...] [options]
+export const REPORT_HELP = `Usage: pfxkit report [PATH...] [--connectors] [--keysets] [options]
 
-Lists every certificate with its expiry: of every API connector of the tenant when no PATH is
-given, else of the files and folders named (PFX/P12 in DER or base64, PEM and DER certificates,
-PEM bundles; folders are walked for .pfx .p12 .pem .crt .cer .der .b64).
+Lists every certificate with its expiry, from the sources named, in one document with one exit
+code: files and folders (PFX/P12 in DER or base64, PEM and DER certificates, PEM bundles; folders
+are walked for .pfx .p12 .pem .crt .cer .der .b64), every API connector of the tenant
+(--connectors), every certificate key of every B2C policy keyset (--keysets, Graph beta). With
+no source named: the API connectors.
 
 Options:
+  --connectors             every API connector's certificates (the default when nothing is named)
+  --keysets                every policy keyset's certificate keys; a keyset whose active key is
+                           expiring with no successor staged gets a warning line
   --format table|json|csv|prometheus   (default table; json is {"generatedAt", "rows", "errors"})
   --warn-days N            warning at or under N days left (default 28)
   --crit-days N            critical at or under N days left (default 14)
@@ -35,8 +43,9 @@ PFXKIT_PASSWORD, else none.
 ${GRAPH_HELP}
 
 Statuses: expired, critical, warning, renew (past renewAt), ok. Exit codes (Nagios): 0 OK,
-1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (nothing could be read). A connector counts by its
-longest-lived certificate: Graph keeps expired ones listed, and a newer one takes over by itself.
+1 WARNING, 2 CRITICAL or expired, 3 UNKNOWN (nothing could be read, or a usage error). A connector
+or a keyset counts by its longest-lived certificate: Graph keeps expired ones listed, and a newer
+one takes over by itself.
 `;
 
 export async function reportCommand(args: string[], io: Io): Promise<number> {
@@ -50,6 +59,8 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
     now: { type: 'string' },
     out: { type: 'string' },
     'no-exit-code': { type: 'boolean' },
+    connectors: { type: 'boolean' },
+    keysets: { type: 'boolean' },
   });
   const v = parsed.values;
   if (v.help) {
@@ -64,11 +75,18 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   const renewBeforeSeconds = typeof v['renew-before'] === 'string' ? parseDuration(v['renew-before']) : null;
   const now = parseNow(v.now, io.now());
   const thresholds = { warnDays, critDays, renewBeforeSeconds };
-  const report = parsed.positionals.length
-    ? await reportFiles(parsed.positionals, { now, thresholds, password: await resolvePassword(parsed, io) })
-    : await reportConnectors(await graphClient(parsed, io), { now, thresholds });
+  // The sources named, in one document; Graph connectors when none is named.
+  const connectors = v.connectors === true || (parsed.positionals.length === 0 && v.keysets !== true);
+  const parts: Report[] = [];
+  if (parsed.positionals.length) parts.push(await reportFiles(parsed.positionals, { now, thresholds, password: await resolvePassword(parsed, io) }));
+  if (connectors || v.keysets === true) {
+    const http = await graphClient(parsed, io, { connectors });
+    if (connectors) parts.push(await reportConnectors(http, { now, thresholds }));
+    if (v.keysets === true) parts.push(await reportKeysets(http.withBaseUrl(betaUrlOf(http.baseUrl)), { now, thresholds }));
+  }
+  const report = mergeReports(parts, Math.floor(now.getTime() / 1000));
   // The table lists errors itself; other formats carry them in the document, or not at all.
-  if (format !== 'table' || typeof v.out === 'string') for (const e of report.errors) io.stderr.write(`pfxkit: ${e.path ?? `connector ${e.connector}`}: ${e.code}: ${e.message}\n`);
+  if (format !== 'table' || typeof v.out === 'string') for (const e of report.errors) io.stderr.write(`pfxkit: ${errorSource(e)}: ${e.code}: ${e.message}\n`);
   const text = formatReport(report, format, { colour: format === 'table' && typeof v.out !== 'string' && io.stdout.isTTY === true && !io.env.NO_COLOR });
   if (typeof v.out === 'string') {
     await writeFileAtomic(v.out, text, { force: true, mode: 0o644 });

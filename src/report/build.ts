@@ -20,12 +20,16 @@ export interface ReportOptions {
   thresholds?: Thresholds;
 }
 
-function row(base: Pick<ReportRow, 'source' | 'connector' | 'path' | 'thumbprint' | 'subject' | 'isActive'>, notBefore: number, notAfter: number, now: number, t: Thresholds): ReportRow {
-  // Fields in SPEC.md's order.
+type RowBase = Pick<ReportRow, 'source' | 'thumbprint' | 'subject' | 'isActive'> & Partial<Pick<ReportRow, 'connector' | 'keyset' | 'kid' | 'path'>>;
+
+/** A report row with its expiry facts judged at `now` (epoch seconds); fields in SPEC.md's order. */
+export function row(base: RowBase, notBefore: number, notAfter: number, now: number, t: Thresholds): ReportRow {
   return {
     source: base.source,
-    connector: base.connector,
-    path: base.path,
+    connector: base.connector ?? null,
+    keyset: base.keyset ?? null,
+    kid: base.kid ?? null,
+    path: base.path ?? null,
     thumbprint: base.thumbprint,
     subject: base.subject,
     notBefore,
@@ -37,7 +41,7 @@ function row(base: Pick<ReportRow, 'source' | 'connector' | 'path' | 'thumbprint
   };
 }
 
-const sortRows = (rows: ReportRow[]): ReportRow[] => rows.sort((a, b) => a.notAfter - b.notAfter || a.thumbprint.localeCompare(b.thumbprint));
+export const sortRows = (rows: ReportRow[]): ReportRow[] => rows.sort((a, b) => a.notAfter - b.notAfter || a.thumbprint.localeCompare(b.thumbprint));
 
 /**
  * Every certificate of every API connector of the tenant (all pages).
@@ -62,7 +66,7 @@ export async function reportConnectors(http: GraphHttp, options: ReportOptions):
         errors.push({ connector: c.id, code: 'NO_CERTIFICATE', message: `${c.displayName} ${how}: no certificate to watch (pfxkit rotate FILE --connector ${c.id} switches it)` });
       }
       for (const e of list) {
-        rows.push(row({ source: 'graph', connector: { id: c.id, displayName: c.displayName }, path: null, thumbprint: e.thumbprint.toUpperCase(), subject: null, isActive: e.isActive }, e.notBefore, e.notAfter, now, t));
+        rows.push(row({ source: 'graph', connector: { id: c.id, displayName: c.displayName }, thumbprint: e.thumbprint.toUpperCase(), subject: null, isActive: e.isActive }, e.notBefore, e.notAfter, now, t));
       }
     }
   } catch (err) {
@@ -199,7 +203,7 @@ export async function reportFiles(paths: string[], options: ReportOptions & { pa
   for (const file of walk.files) {
     try {
       for (const { info } of await certificatesIn(file, options.password)) {
-        rows.push(row({ source: 'file', connector: null, path: file, thumbprint: info.thumbprint, subject: info.subject, isActive: null }, info.notBefore, info.notAfter, now, t));
+        rows.push(row({ source: 'file', path: file, thumbprint: info.thumbprint, subject: info.subject, isActive: null }, info.notBefore, info.notAfter, now, t));
       }
     } catch (err) {
       const e = err instanceof PfxkitError ? err : new PfxkitError('MALFORMED', err instanceof Error ? err.message : String(err));
@@ -218,16 +222,35 @@ export async function reportFiles(paths: string[], options: ReportOptions & { pa
 export function nagiosExitCode(report: Report): 0 | 1 | 2 | 3 {
   // Nothing read (an empty folder, every source failing): nothing is being watched.
   if (report.rows.length === 0) return 3;
-  const counted: ExpiryStatus[] = report.rows.filter((r) => r.source === 'file').map((r) => r.status);
-  const byConnector = new Map<string, ReportRow>();
+  // A connector or a keyset counts by its longest-lived certificate; every other row by itself.
+  const counted: ExpiryStatus[] = [];
+  const byTarget = new Map<string, ReportRow>();
   for (const r of report.rows) {
-    if (r.source !== 'graph' || !r.connector) continue;
-    const best = byConnector.get(r.connector.id);
-    if (!best || r.notAfter > best.notAfter) byConnector.set(r.connector.id, r);
+    const target = r.connector ? `connector ${r.connector.id}` : r.keyset ? `keyset ${r.keyset.id}` : null;
+    if (target === null) {
+      counted.push(r.status);
+      continue;
+    }
+    const best = byTarget.get(target);
+    if (!best || r.notAfter > best.notAfter) byTarget.set(target, r);
   }
-  for (const r of byConnector.values()) counted.push(r.status);
+  for (const r of byTarget.values()) counted.push(r.status);
   const worst = Math.max(0, ...counted.map((s) => STATUS_RANK[s]));
   if (worst >= STATUS_RANK.critical) return 2;
   if (worst >= STATUS_RANK.warning) return 1;
   return 0;
+}
+
+/**
+ * Several reports as one document (one inventory, one exit code): rows sorted by expiry, errors in
+ * the order of the reports.
+ *
+ * @example
+ * ```ts
+ * const report = mergeReports([await reportConnectors(http, o), await reportKeysets(beta, o)]);
+ * process.exitCode = nagiosExitCode(report);
+ * ```
+ */
+export function mergeReports(reports: Report[], now: number): Report {
+  return { generatedAt: now, rows: sortRows(reports.flatMap((r) => r.rows)), errors: reports.flatMap((r) => r.errors) };
 }

@@ -1,11 +1,15 @@
 /** One formatter per report format: table, json, csv (RFC 4180), prometheus (text format 0.0.4). */
-import type { Report, ReportRow } from './types.js';
+import type { Report, ReportError, ReportRow } from './types.js';
 
 export type ReportFormat = 'table' | 'json' | 'csv' | 'prometheus';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'csv', 'prometheus'];
 
 const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
-const sourceOf = (r: ReportRow): string => (r.connector ? `${r.connector.displayName} (${r.connector.id})` : r.path ?? '');
+const sourceOf = (r: ReportRow): string =>
+  r.connector ? `${r.connector.displayName} (${r.connector.id})` : r.keyset ? `keyset ${r.keyset.id}${r.kid ? ` (kid ${r.kid})` : ''}` : (r.path ?? '');
+
+/** What an errors entry is about, for a line of text. */
+export const errorSource = (e: ReportError): string => e.path ?? (e.keyset !== undefined ? `keyset ${e.keyset}` : `connector ${e.connector}`);
 
 export function formatJson(report: Report): string {
   return `${JSON.stringify(report, null, 2)}\n`;
@@ -33,7 +37,7 @@ export function formatTable(report: Report, options: { colour?: boolean } = {}):
   };
   const lines = [line(head), ...body.map((cells, i) => line(cells, report.rows[i]!.status))];
   if (report.rows.length === 0) lines.push('(no certificates)');
-  for (const e of report.errors) lines.push(`error  ${e.path ?? `connector ${e.connector}`}: ${e.code}: ${e.message}`);
+  for (const e of report.errors) lines.push(`error  ${errorSource(e)}: ${e.code}: ${e.message}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -44,9 +48,11 @@ const csvField = (v: string | number | boolean | null): string => {
 
 /** RFC 4180: CRLF line ends, fields with commas, quotes or line breaks quoted, quotes doubled. */
 export function formatCsv(report: Report): string {
-  const head = ['source', 'connector_id', 'connector_name', 'path', 'thumbprint', 'subject', 'not_before', 'not_after', 'days_remaining', 'renew_at', 'is_active', 'status'];
+  const head = ['source', 'connector_id', 'connector_name', 'keyset_id', 'kid', 'path', 'thumbprint', 'subject', 'not_before', 'not_after', 'days_remaining', 'renew_at', 'is_active', 'status'];
   const rows = report.rows.map((r) =>
-    [r.source, r.connector?.id ?? null, r.connector?.displayName ?? null, r.path, r.thumbprint, r.subject, r.notBefore, r.notAfter, r.daysRemaining, r.renewAt, r.isActive, r.status].map(csvField).join(','),
+    [r.source, r.connector?.id ?? null, r.connector?.displayName ?? null, r.keyset?.id ?? null, r.kid, r.path, r.thumbprint, r.subject, r.notBefore, r.notAfter, r.daysRemaining, r.renewAt, r.isActive, r.status]
+      .map(csvField)
+      .join(','),
   );
   return [head.join(','), ...rows].map((l) => `${l}\r\n`).join('');
 }
@@ -64,10 +70,9 @@ function labels(r: ReportRow): string {
   const l: [string, string][] = [['thumbprint', r.thumbprint]];
   const cn = commonName(r.subject);
   if (cn !== null) l.push(['subject_CN', cn]);
-  if (r.connector) {
-    l.push(['connector_id', r.connector.id], ['connector_name', r.connector.displayName]);
-    l.push(['active', String(r.isActive === true)]);
-  }
+  if (r.connector) l.push(['connector_id', r.connector.id], ['connector_name', r.connector.displayName]);
+  if (r.keyset) l.push(['keyset_id', r.keyset.id], ...(r.kid ? [['kid', r.kid] as [string, string]] : []));
+  if (r.isActive !== null) l.push(['active', String(r.isActive)]);
   if (r.path) l.push(['filepath', r.path]);
   return `{${l.map(([k, v]) => `${k}="${labelValue(v)}"`).join(',')}}`;
 }

@@ -2,17 +2,21 @@
 import type { ExpiryStatus } from '../rotation/policy.js';
 
 export interface ReportRow {
-  source: 'graph' | 'file';
+  source: 'graph' | 'keyset' | 'keyvault' | 'file';
   connector: { id: string; displayName: string } | null;
+  /** The B2C policy keyset of a `keyset` row. */
+  keyset: { id: string } | null;
+  /** The key's id in its keyset (`keyset` rows). */
+  kid: string | null;
   path: string | null;
   thumbprint: string;
-  /** From the certificate; null for Graph rows (Graph lists thumbprints and dates only). */
+  /** From the certificate; null for connector rows (Graph lists thumbprints and dates only). */
   subject: string | null;
   notBefore: number;
   notAfter: number;
   daysRemaining: number;
   renewAt: number;
-  /** Graph's isActive; null for files. */
+  /** Graph's isActive (for a keyset: whether getActiveKey returns the key); null for files. */
   isActive: boolean | null;
   status: ExpiryStatus;
 }
@@ -20,6 +24,7 @@ export interface ReportRow {
 export interface ReportError {
   path?: string;
   connector?: string;
+  keyset?: string;
   code: string;
   message: string;
 }

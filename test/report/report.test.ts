@@ -81,7 +81,7 @@ describe('report of Graph connectors (more than one page)', () => {
     expect(new Set(j.rows.map((x: { thumbprint: string }) => x.thumbprint)).size).toBe(11);
     for (const row of j.rows) {
       expect(row).toMatchObject({ source: 'graph', path: null, subject: null, ...expected.get(row.thumbprint) });
-      expect(Object.keys(row)).toEqual(['source', 'connector', 'path', 'thumbprint', 'subject', 'notBefore', 'notAfter', 'daysRemaining', 'renewAt', 'isActive', 'status']);
+      expect(Object.keys(row)).toEqual(['source', 'connector', 'keyset', 'kid', 'path', 'thumbprint', 'subject', 'notBefore', 'notAfter', 'daysRemaining', 'renewAt', 'isActive', 'status']);
     }
     const soon = j.rows.find((x: { thumbprint: string }) => x.thumbprint === critical);
     expect(soon).toMatchObject({ status: 'critical', daysRemaining: 14, isActive: true, connector: { displayName: 'soon' } });
@@ -152,11 +152,11 @@ describe('report of files and folders', () => {
     const report = {
       generatedAt: 0,
       errors: [],
-      rows: [{ source: 'file' as const, connector: null, path: '/a,b/"c".pfx', thumbprint: 'AB', subject: 'O=x\\, y, CN=a\\,b', notBefore: 0, notAfter: 1, daysRemaining: 0, renewAt: 0, isActive: null, status: 'ok' as const }],
+      rows: [{ source: 'file' as const, connector: null, keyset: null, kid: null, path: '/a,b/"c".pfx', thumbprint: 'AB', subject: 'O=x\\, y, CN=a\\,b', notBefore: 0, notAfter: 1, daysRemaining: 0, renewAt: 0, isActive: null, status: 'ok' as const }],
     };
     expect(formatCsv(report)).toBe(
-      'source,connector_id,connector_name,path,thumbprint,subject,not_before,not_after,days_remaining,renew_at,is_active,status\r\n' +
-        'file,,,"/a,b/""c"".pfx",AB,"O=x\\, y, CN=a\\,b",0,1,0,0,,ok\r\n',
+      'source,connector_id,connector_name,keyset_id,kid,path,thumbprint,subject,not_before,not_after,days_remaining,renew_at,is_active,status\r\n' +
+        'file,,,,,"/a,b/""c"".pfx",AB,"O=x\\, y, CN=a\\,b",0,1,0,0,,ok\r\n',
     );
     expect(commonName('O=x\\, y, CN=a\\,b')).toBe('a,b');
     expect(formatPrometheus(report)).toContain('x509_cert_not_after{thumbprint="AB",subject_CN="a,b",filepath="/a,b/\\"c\\".pfx"} 1');
