@@ -2,7 +2,7 @@
 import type { ExpiryStatus } from '../rotation/policy.js';
 
 export interface ReportRow {
-  source: 'graph' | 'file';
+  source: 'graph' | 'file' | 'keyvault';
   connector: { id: string; displayName: string } | null;
   path: string | null;
   thumbprint: string;
