@@ -1,7 +1,7 @@
 // Commands with a Key Vault URL as FILE, against the Key Vault stand-in (https on 127.0.0.1,
 // trusted through NODE_EXTRA_CA_CERTS in the command's environment) and the Graph emulator:
 // in-process through the Io object, and once as a real process.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,5 +157,17 @@ describe('as a process, trusting the stand-in through NODE_EXTRA_CA_CERTS', () =
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout).error.code).toBe('KEYVAULT_AUTH');
     noCanary(bad);
+  });
+});
+
+describe('lazy loading', () => {
+  it('a command on a file never loads the Key Vault SDK; one on a vault URL does', () => {
+    // A module hook that refuses the SDK packages: a file still reads, a vault URL cannot.
+    const hook = `data:text/javascript,import{register}from"node:module";register(${JSON.stringify('data:text/javascript,export async function resolve(s,c,n){if(/keyvault-(secrets|certificates)/.test(s))throw new Error("blocked "+s);return n(s,c)}')})`;
+    const cli = (file: string) => spawnSync(process.execPath, ['--import', hook, join(root, 'dist', 'src', 'cli', 'main.js'), 'inspect', file, '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const file = cli(join(root, 'test', 'fixtures', 'p12', 'openssl3-empty-password.p12'));
+    expect(file.status, file.stderr).toBe(0);
+    const vault = cli('https://127.0.0.1:1/secrets/x');
+    expect(vault.stdout).toMatch(/blocked @azure\/keyvault-secrets/);
   });
 });
