@@ -3,8 +3,8 @@
  * pfxkit CLI mints certificates, validates them, switches a Basic-auth API connector to a client
  * certificate, rotates it to a newer one (verified against the certificateList Graph returns),
  * shows that a rerun writes nothing, sends an AES bundle (which B2C refuses) in the form B2C
- * accepts, rotates a custom policy's key in a policy keyset, probes Graph's undocumented rules,
- * and reports expiry.
+ * accepts, rotates a custom policy's key in a policy keyset, takes a renewed certificate straight
+ * from Key Vault to both, probes Graph's undocumented rules, and reports expiry.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createConnector, GraphEmulator, GraphHttp, staticToken } from 'pfxkit';
+import { writeFileSync } from 'node:fs';
+import { createClientBundle, createConnector, GraphEmulator, GraphHttp, KeyVaultEmulator, staticToken } from 'pfxkit';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -29,10 +30,15 @@ const env = { ...process.env, PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulat
 
 /** Runs the CLI as a user would (asynchronously: the emulator answers from this process). */
 async function pfxkit(...args: string[]): Promise<void> {
+  await pfxkitWith({}, ...args);
+}
+
+/** The same, with more environment (the Key Vault step's token and CA). */
+async function pfxkitWith(extra: NodeJS.ProcessEnv, ...args: string[]): Promise<void> {
   const shown = args.map((a) => a.replace(work, '$TMP')).map((a) => (/[\s,]/.test(a) ? `"${a}"` : a));
   console.log(`$ pfxkit ${shown.join(' ')}`);
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, encoding: 'utf8' });
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...env, ...extra }, encoding: 'utf8' });
     process.stdout.write(stdout + stderr);
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -88,10 +94,28 @@ try {
   await pfxkit('rotate', policyKey, '--keyset', 'RestApiClientCertificate', '--create-keyset', '--require-active');
   await pfxkit('rotate', policyKey, '--keyset', 'B2C_1A_RestApiClientCertificate');
 
-  step("8. What Graph does where its docs are silent, found with a scratch connector (deleted after)");
+  step('8. From Key Vault, where certificates live: a download (empty password, AES) straight to a connector and a keyset');
+  const vault = new KeyVaultEmulator();
+  const vaultUrl = await vault.start();
+  try {
+    // What Key Vault holds after a renewal: a PKCS#12 with the empty password, AES-encrypted.
+    const renewed = await createClientBundle({ subject: 'CN=b2c-connector, O=Contoso', now: new Date(), days: 365, password: '', profile: 'modern', iterations: 2048, key: 'ec-p256' });
+    await vault.addCertificate('b2c-client', { pkcs12: renewed.pkcs12 });
+    const ca = join(work, 'vault-ca.pem');
+    writeFileSync(ca, vault.caPem);
+    // The stand-in's TLS certificate is trusted the way Node trusts any extra CA.
+    const kv = { NODE_EXTRA_CA_CERTS: ca, PFXKIT_KEYVAULT_TOKEN: vault.token, PFXKIT_PASSWORD: '' };
+    await pfxkitWith(kv, 'inspect', `${vaultUrl}/certificates/b2c-client`);
+    await pfxkitWith(kv, 'rotate', `${vaultUrl}/certificates/b2c-client`, '--connector', connector.id, '--keyset', 'RestApiClientCertificate');
+    await pfxkitWith(kv, 'report', '--keyvault', vaultUrl, '--connectors', '--keysets', '--no-exit-code');
+  } finally {
+    await vault.stop();
+  }
+
+  step("9. What Graph does where its docs are silent, found with a scratch connector (deleted after)");
   await pfxkit('probe');
 
-  step('9. Expiry report of every connector (Nagios exit code; also --format json|csv|prometheus)');
+  step('10. Expiry report of every connector (Nagios exit code; also --format json|csv|prometheus)');
   await pfxkit('report');
   await pfxkit('report', '--format', 'prometheus', '--no-exit-code');
 

@@ -11,6 +11,9 @@ export type PfxkitErrorCode =
   | 'GRAPH_THROTTLED'
   | 'GRAPH_UNAVAILABLE'
   | 'GRAPH_REJECTED'
+  | 'KEYVAULT_AUTH'
+  | 'KEYVAULT_NOT_FOUND'
+  | 'KEYVAULT_UNAVAILABLE'
   | 'VERIFY_FAILED'
   | 'USAGE';
 
@@ -25,6 +28,9 @@ export const ERROR_CODES: readonly PfxkitErrorCode[] = [
   'GRAPH_THROTTLED',
   'GRAPH_UNAVAILABLE',
   'GRAPH_REJECTED',
+  'KEYVAULT_AUTH',
+  'KEYVAULT_NOT_FOUND',
+  'KEYVAULT_UNAVAILABLE',
   'VERIFY_FAILED',
   'USAGE',
 ];
@@ -44,7 +50,7 @@ export const ERROR_CODES: readonly PfxkitErrorCode[] = [
  */
 export class PfxkitError extends Error {
   readonly code: PfxkitErrorCode;
-  /** The remote service's own error code (Graph's `error.code`, e.g. `AADB2C90213`), when it gave one. */
+  /** The remote service's own error code (Graph's or Key Vault's `error.code`, e.g. `AADB2C90213`, `SecretNotFound`), when it gave one. */
   readonly serviceCode: string | undefined;
 
   constructor(code: PfxkitErrorCode, message: string, options?: { cause?: unknown; serviceCode?: string }) {

@@ -42,6 +42,19 @@ export { planRotation, candidateOf, type Plan, type PlanInput, type RotateMode, 
 export { GraphEmulator, rulesFromProbe, type EmulatorOptions, type Fault, type ActiveRule } from './emulator/server.js';
 export { reportConnectors, reportFiles, nagiosExitCode, mergeReports, type ReportOptions } from './report/build.js';
 export { reportKeysets } from './report/keysets.js';
+export { reportKeyVault, type KeyVaultReportOptions } from './report/keyvault.js';
+export {
+  readKeyVaultBundle,
+  listKeyVaultCertificates,
+  staticTokenCredential,
+  keyVaultError,
+  type KeyVaultOptions,
+  type KeyVaultBundle,
+  type KeyVaultCertificateInfo,
+} from './sources/keyvault.js';
+export { parseKeyVaultUrl, KEYVAULT_CLOUDS, type KeyVaultRef, type KeyVaultCloud } from './sources/url.js';
+export { pemToPkcs12 } from './sources/pem.js';
+export { KeyVaultEmulator, type KeyVaultEmulatorOptions, type KeyVaultFault } from './emulator/keyvault.js';
 export { formatReport, formatTable, formatCsv, formatJson, formatPrometheus, REPORT_FORMATS, type ReportFormat } from './report/format.js';
 export type { Report, ReportRow, ReportError } from './report/types.js';
 export { renewAt, expiryStatus, daysRemaining, parseDuration, DEFAULT_THRESHOLDS, type ExpiryStatus, type Thresholds } from './rotation/policy.js';

@@ -4,7 +4,7 @@ import { convertPkcs12 } from '../pkcs12/convert.js';
 import type { WriteProfile } from '../pkcs12/write.js';
 import { intFlag, parse, passwordOptions, type Parsed } from './args.js';
 import { checkWritable, samePath, writeFileAtomic } from '../lib/files.js';
-import { readBundleInput } from './source.js';
+import { readBundleSource } from './source.js';
 import { withPasswordHint } from './inspect.js';
 import { print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP, resolvePassword } from './password.js';
@@ -75,8 +75,7 @@ export async function convertCommand(args: string[], io: Io): Promise<number> {
   const maxIterations = intFlag(parsed.values['max-iterations'], 'max-iterations', 1);
   checkStdinOnce(parsed);
   await checkWritable([out], parsed.values.force === true);
-  const data = await readBundleInput(file, io, parsed);
-  const password = await resolvePassword(parsed, io);
+  const { data, password } = await readBundleSource(file, io, parsed);
   const newPassword = await resolvePassword(parsed, io, 'new-', null);
   const converted = await convertPkcs12(data, { password, newPassword, profile, iterations, maxIterations }).catch((err: unknown) => {
     throw withPasswordHint(err, password);

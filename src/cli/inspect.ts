@@ -3,9 +3,9 @@ import { readPkcs12 } from '../pkcs12/read.js';
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import { PfxkitError } from '../errors.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readBundleInput } from './source.js';
+import { readBundleSource } from './source.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
-import { PASSWORD_HELP, resolvePassword } from './password.js';
+import { PASSWORD_HELP } from './password.js';
 
 export const INSPECT_HELP = `Usage: pfxkit inspect FILE [options]
 
@@ -78,8 +78,7 @@ export async function inspectCommand(args: string[], io: Io): Promise<number> {
   if (parsed.positionals.length !== 1) throw new PfxkitError('USAGE', 'inspect takes one FILE (see pfxkit inspect --help)');
   const file = parsed.positionals[0]!;
   const maxIterations = intFlag(parsed.values['max-iterations'], 'max-iterations', 1);
-  const data = await readBundleInput(file, io, parsed);
-  const password = await resolvePassword(parsed, io);
+  const { data, password } = await readBundleSource(file, io, parsed);
   const bundle = await readPkcs12(data, { password, maxIterations }).catch((err: unknown) => {
     throw withPasswordHint(err, password);
   });

@@ -13,18 +13,22 @@ import { print, type Io } from './io.js';
 import { resolvePassword } from './password.js';
 import { parseNow } from './validate.js';
 
-export const REPORT_HELP = `Usage: pfxkit report [PATH...] [--connectors] [--keysets] [options]
+export const REPORT_HELP = `Usage: pfxkit report [PATH...] [--connectors] [--keysets] [--keyvault VAULT_URL...] [options]
 
 Lists every certificate with its expiry, from the sources named, in one document with one exit
 code: files and folders (PFX/P12 in DER or base64, PEM and DER certificates, PEM bundles; folders
 are walked for .pfx .p12 .pem .crt .cer .der .b64), every API connector of the tenant
-(--connectors), every certificate key of every B2C policy keyset (--keysets, Graph beta). With
-no source named: the API connectors.
+(--connectors), every certificate key of every B2C policy keyset (--keysets, Graph beta), every
+certificate of a Key Vault, current version (--keyvault https://VAULT.vault.azure.net, repeat for
+several; token: PFXKIT_KEYVAULT_TOKEN, else the Graph credential chain with the vault's scope).
+With no source named: the API connectors.
 
 Options:
   --connectors             every API connector's certificates (the default when nothing is named)
   --keysets                every policy keyset's certificate keys; a keyset whose active key is
                            expiring with no successor staged gets a warning line
+  --keyvault VAULT_URL     every certificate of the vault (source keyvault, the certificate URL
+                           as path); repeat for several vaults
   --format table|json|csv|prometheus   (default table; json is {"generatedAt", "rows", "errors"})
   --warn-days N            warning at or under N days left (default 28)
   --crit-days N            critical at or under N days left (default 14)
@@ -61,6 +65,7 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
     'no-exit-code': { type: 'boolean' },
     connectors: { type: 'boolean' },
     keysets: { type: 'boolean' },
+    keyvault: { type: 'string', multiple: true },
   });
   const v = parsed.values;
   if (v.help) {
@@ -76,9 +81,14 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   const now = parseNow(v.now, io.now());
   const thresholds = { warnDays, critDays, renewBeforeSeconds };
   // The sources named, in one document; Graph connectors when none is named.
-  const connectors = v.connectors === true || (parsed.positionals.length === 0 && v.keysets !== true);
+  const vaults = (v.keyvault as string[] | undefined) ?? [];
+  const connectors = v.connectors === true || (parsed.positionals.length === 0 && v.keysets !== true && vaults.length === 0);
   const parts: Report[] = [];
   if (parsed.positionals.length) parts.push(await reportFiles(parsed.positionals, { now, thresholds, password: await resolvePassword(parsed, io) }));
+  if (vaults.length) {
+    const [{ reportKeyVault }, { keyVaultAccess }] = await Promise.all([import('../report/keyvault.js'), import('./keyvault.js')]);
+    parts.push(await reportKeyVault(vaults, { now, thresholds, keyVault: keyVaultAccess(parsed, io) }));
+  }
   if (connectors || v.keysets === true) {
     const http = await graphClient(parsed, io, { connectors });
     if (connectors) parts.push(await reportConnectors(http, { now, thresholds }));

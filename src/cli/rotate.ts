@@ -5,11 +5,11 @@ import { rotate, type RotateReport, type RotateResult } from '../graph/rotate.js
 import type { RotateMode } from '../rotation/plan.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readBundleInput } from './source.js';
+import { readBundleSource } from './source.js';
 import { GRAPH_HELP, GRAPH_OPTIONS, graphClient } from './graph.js';
 import { withPasswordHint } from './inspect.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
-import { PASSWORD_HELP, resolvePassword } from './password.js';
+import { PASSWORD_HELP } from './password.js';
 import { parseNow } from './validate.js';
 
 const COMMON_HELP = `  --connector ID           a connector id (repeat for several)
@@ -157,8 +157,7 @@ async function run(args: string[], io: Io, command: 'plan' | 'rotate'): Promise<
   const concurrency = intFlag(v.concurrency, 'concurrency', 1);
   const lockWait = intFlag(v['lock-wait'], 'lock-wait');
   const file = parsed.positionals[0]!;
-  const pkcs12 = await readBundleInput(file, io, parsed);
-  const password = await resolvePassword(parsed, io);
+  const { data: pkcs12, password } = await readBundleSource(file, io, parsed);
   const bundle = await readPkcs12(pkcs12, { password }).catch((err: unknown) => {
     throw withPasswordHint(err, password);
   });

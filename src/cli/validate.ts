@@ -4,10 +4,10 @@ import { readPkcs12 } from '../pkcs12/read.js';
 import { validateBundle } from '../validate/validate.js';
 import type { ValidationResult } from '../validate/types.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { readBundleInput } from './source.js';
+import { readBundleSource } from './source.js';
 import { withPasswordHint } from './inspect.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
-import { PASSWORD_HELP, resolvePassword } from './password.js';
+import { PASSWORD_HELP } from './password.js';
 
 export const VALIDATE_HELP = `Usage: pfxkit validate FILE [--now ISO] [--min-days N] [options]
 
@@ -71,8 +71,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const minDays = intFlag(parsed.values['min-days'], 'min-days');
   const maxValidityDays = intFlag(parsed.values['max-validity-days'], 'max-validity-days');
   const maxIterations = intFlag(parsed.values['max-iterations'], 'max-iterations', 1);
-  const data = await readBundleInput(file, io, parsed);
-  const password = await resolvePassword(parsed, io);
+  const { data, password } = await readBundleSource(file, io, parsed);
   const bundle = await readPkcs12(data, { password, maxIterations }).catch((err: unknown) => {
     throw withPasswordHint(err, password);
   });
