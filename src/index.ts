@@ -1,4 +1,4 @@
-export { PfxkitError, isPfxkitError, ERROR_CODES, type PfxkitErrorCode } from './errors.js';
+export { PfxkitError, isPfxkitError, toPfxkitError, ERROR_CODES, type PfxkitErrorCode, type Problem } from './errors.js';
 export { readPkcs12, type ReadOptions } from './pkcs12/read.js';
 export type { Pkcs12Bundle, CertificateInfo, Integrity, EncryptedPart, PrivateKeyEntry } from './pkcs12/bundle.js';
 export { DEFAULT_MAX_ITERATIONS } from './pkcs12/limits.js';

@@ -6,7 +6,7 @@
  * the only thing written to, and it is deleted whatever happens (a failed step, an abort).
  */
 import { randomBytes } from 'node:crypto';
-import { PfxkitError } from '../errors.js';
+import { PfxkitError, toPfxkitError } from '../errors.js';
 import { createClientBundle, type Created } from '../pkcs12/convert.js';
 import { createConnector, deleteConnector, getConnector, replaceCertificate, uploadClientCertificate } from './connectors.js';
 import { TransportError, type GraphHttp } from './http.js';
@@ -115,7 +115,7 @@ export async function probeGraph(options: ProbeOptions): Promise<ProbeResult> {
     deleted = true;
     return { activeRule, acceptsAes, basicUpload, acceptsDuplicate, epochsExact, connector: { id, deleted } };
   } catch (err) {
-    const e = err instanceof PfxkitError ? err : new PfxkitError('GRAPH_UNAVAILABLE', err instanceof Error ? err.message : String(err), { cause: err });
+    const e = toPfxkitError(err, 'GRAPH_UNAVAILABLE');
     throw new PfxkitError(e.code, `${e.message}; the scratch connector ${id} ${(await removed(http, id)) ? 'was deleted' : 'could NOT be deleted: delete it by hand'}`, { cause: err, serviceCode: e.serviceCode });
   }
 }

@@ -5,7 +5,7 @@
  * rotate-keyset.ts apply it to one target each.
  */
 import { randomBytes } from 'node:crypto';
-import { PfxkitError, type PfxkitErrorCode } from '../errors.js';
+import { toPfxkitError, type PfxkitError, type Problem } from '../errors.js';
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import { b2cEncodingGaps, convertBundle } from '../pkcs12/convert.js';
 import type { CandidateFacts, RotateAction, RotateMode } from '../rotation/plan.js';
@@ -33,7 +33,7 @@ export interface RotateResult {
   certificateList: TargetCertificate[];
   warnings: string[];
   /** Why this target did not succeed, or null. */
-  error: { code: PfxkitErrorCode | 'REFUSED'; message: string } | null;
+  error: Problem | null;
 }
 
 export type ResultError = NonNullable<RotateResult['error']>;
@@ -172,6 +172,5 @@ export function verify(run: Run, r: RotateResult, list: TargetCertificate[]): Ro
   return { ...r, certificateList: list, verified: true, active: entry.isActive, duplicates, warnings, error: inactive ? { code: 'VERIFY_FAILED', message } : null };
 }
 
-export const asPfxkitError = (err: unknown): PfxkitError =>
-  err instanceof PfxkitError ? err : new PfxkitError('GRAPH_UNAVAILABLE', err instanceof Error ? err.message : String(err), { cause: err });
+export const asPfxkitError = (err: unknown): PfxkitError => toPfxkitError(err, 'GRAPH_UNAVAILABLE');
 

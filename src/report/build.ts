@@ -6,7 +6,7 @@ import { X509Certificate as NodeX509 } from 'node:crypto';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCertificate } from '../cert/facts.js';
-import { PfxkitError } from '../errors.js';
+import { toPfxkitError } from '../errors.js';
 import { listConnectors } from '../graph/connectors.js';
 import type { GraphHttp } from '../graph/http.js';
 import { certificateListOf, isBasic } from '../graph/types.js';
@@ -70,7 +70,7 @@ export async function reportConnectors(http: GraphHttp, options: ReportOptions):
       }
     }
   } catch (err) {
-    const e = err instanceof PfxkitError ? err : new PfxkitError('GRAPH_UNAVAILABLE', String(err));
+    const e = toPfxkitError(err, 'GRAPH_UNAVAILABLE');
     errors.push({ connector: '*', code: e.code, message: e.message });
   }
   return { generatedAt: now, rows: sortRows(rows), errors };
@@ -206,7 +206,7 @@ export async function reportFiles(paths: string[], options: ReportOptions & { pa
         rows.push(row({ source: 'file', path: file, thumbprint: info.thumbprint, subject: info.subject, isActive: null }, info.notBefore, info.notAfter, now, t));
       }
     } catch (err) {
-      const e = err instanceof PfxkitError ? err : new PfxkitError('MALFORMED', err instanceof Error ? err.message : String(err));
+      const e = toPfxkitError(err, 'MALFORMED');
       errors.push({ path: file, code: e.code, message: e.message });
     }
   }

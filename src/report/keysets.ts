@@ -5,7 +5,7 @@
  * error line, not a failed report.
  */
 import { parseCertificate } from '../cert/facts.js';
-import { PfxkitError } from '../errors.js';
+import { toPfxkitError } from '../errors.js';
 import type { GraphHttp } from '../graph/http.js';
 import { getActiveKey, keysetCertificates, listKeySets, type TrustFrameworkKeySet } from '../graph/keysets.js';
 import { DEFAULT_THRESHOLDS, STATUS_RANK } from '../rotation/policy.js';
@@ -39,7 +39,7 @@ function successorWarning(keyset: TrustFrameworkKeySet, rows: ReportRow[]): Repo
 }
 
 const asError = (err: unknown, keyset: string): ReportError => {
-  const e = err instanceof PfxkitError ? err : new PfxkitError('GRAPH_UNAVAILABLE', String(err));
+  const e = toPfxkitError(err, 'GRAPH_UNAVAILABLE');
   const hint = e.code === 'GRAPH_AUTH' ? ' (policy keysets need TrustFrameworkKeySet.Read.All or .ReadWrite.All)' : '';
   return { keyset, code: e.code, message: `${e.message}${hint}` };
 };

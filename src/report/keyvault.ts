@@ -4,7 +4,7 @@
  * certificate URL in `path`). A vault that cannot be read is an `errors` entry with its code;
  * this never throws for a vault's failure.
  */
-import { PfxkitError } from '../errors.js';
+import { toPfxkitError } from '../errors.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../rotation/policy.js';
 import { row, sortRows } from './build.js';
 import type { KeyVaultOptions } from '../sources/keyvault.js';
@@ -44,7 +44,7 @@ export async function reportKeyVault(vaultUrls: string[], options: KeyVaultRepor
         rows.push(row({ source: 'keyvault', path: c.id, thumbprint: c.thumbprint, subject: c.subject, isActive: null }, c.notBefore, c.notAfter, now, t));
       }
     } catch (err) {
-      const e = err instanceof PfxkitError ? err : new PfxkitError('KEYVAULT_UNAVAILABLE', err instanceof Error ? err.message : String(err));
+      const e = toPfxkitError(err, 'KEYVAULT_UNAVAILABLE');
       errors.push({ path: vaultUrl, code: e.code, message: e.message });
     }
   }

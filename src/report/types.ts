@@ -1,4 +1,5 @@
 /** The report document (SPEC.md: report --json). */
+import type { Problem } from '../errors.js';
 import type { ExpiryStatus } from '../rotation/policy.js';
 
 export interface ReportRow {
@@ -21,12 +22,11 @@ export interface ReportRow {
   status: ExpiryStatus;
 }
 
-export interface ReportError {
+/** A source that could not be read, or a line worth reading (`EXPIRES_SOON`, `NO_CERTIFICATE`). */
+export interface ReportError extends Problem {
   path?: string;
   connector?: string;
   keyset?: string;
-  code: string;
-  message: string;
 }
 
 export interface Report {
