@@ -162,14 +162,16 @@ describe('pfxkit probe', () => {
   });
 
   it('Ctrl-C (SIGINT) during a step: the step finishes, the scratch connector is deleted, exit 2', async () => {
-    // The Basic upload is held for a while by the emulator, so the signal lands inside that step.
-    emulator.faults.push({ kind: 'delay', delayMs: 400, method: 'POST', path: /uploadClientCertificate$/ });
+    // The Basic upload is held by the emulator until the signal has landed inside that step.
+    let release!: () => void;
+    emulator.faults.push({ kind: 'delay', hold: new Promise<void>((r) => (release = r)), method: 'POST', path: /uploadClientCertificate$/ });
     const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'probe'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
       if (!sent && stderr.includes('uploading to the Basic-auth connector')) sent = child.kill('SIGINT');
+      if (stderr.includes('interrupted: deleting')) release();
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(2);

@@ -277,11 +277,22 @@ describe('timeouts', () => {
     const started = await startEmulator();
     emulator = started.emulator;
     const http = client(started.url, emulator.token);
-    // Real waits here: the emulator finishes the slow upload while the client looks for it.
-    const fast = new GraphHttp({ baseUrl: started.url, token: staticToken(emulator.token), timeoutMs: 300 });
+    // The emulator holds the upload past the client's (real, short) timeout; while the client
+    // waits to look again, the held upload is let go and processed. No timed sleep.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const fast = new GraphHttp({
+      baseUrl: started.url,
+      token: staticToken(emulator.token),
+      timeoutMs: 300,
+      sleep: async () => {
+        release();
+        while (!emulator.requests.some((q) => q.method === 'POST' && q.status !== 0)) await new Promise((r) => setImmediate(r));
+      },
+    });
     const conn = await createConnector(http, basicConnector('slow'));
     await run(http, first, [conn.id]);
-    emulator.faults.push({ kind: 'delay', delayMs: 1500, method: 'POST', path: /uploadClientCertificate$/ });
+    emulator.faults.push({ kind: 'delay', hold: held, method: 'POST', path: /uploadClientCertificate$/ });
     const r = await run(fast, second, [conn.id]);
     expect(r.results[0]).toMatchObject({ action: 'upload', verified: true, error: null });
     expect(emulator.count('POST', /uploadClientCertificate$/)).toBe(1);
