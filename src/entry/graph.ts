@@ -4,6 +4,7 @@
  */
 export { GraphHttp, parseRetryAfter, type HttpOptions, type RequestOptions } from '../graph/http.js';
 export { staticToken, credentialToken, certificateCredential, defaultCredential, bundleToPem, type TokenSource } from '../graph/credentials.js';
+export type { AccessToken, TokenCredential } from '../graph/token-credential.js';
 export { CLOUDS, graphBaseUrl, scopeFor, parseCloud, assertConnectorsIn, type Cloud } from '../graph/clouds.js';
 export {
   listConnectors,
