@@ -90,7 +90,7 @@ describe('npm pack on a fresh clone', () => {
   });
 });
 
-describe('installed into a new project (npm ci --offline)', () => {
+describe('installed into a new project (npm ci --offline)', { timeout: 120_000 }, () => {
   it('ESM: import("pfxkit") reads a bundle', async () => {
     const script = `import { readPkcs12, PfxkitError } from 'pfxkit';
 import { readFileSync } from 'node:fs';
@@ -125,7 +125,7 @@ readPkcs12(readFileSync(${JSON.stringify(FIXTURE)}), { password: ${JSON.stringif
     expect((JSON.parse(inspect.stdout) as { leaf: string }).leaf).toBe(THUMBPRINT);
   });
 
-  it('pfxkit/reader loads no Graph, minting, writing or emulator code; pfxkit loads no @peculiar/x509, @azure/identity or node:http', async () => {
+  it('what loads: pfxkit/reader no Graph, minting, writing or emulator code; pfxkit no @peculiar/x509, @azure/identity or node:http; the CLI only the command run', async () => {
     // Node's module hooks (module.register) record every module resolved, in the hooks thread.
     writeFileSync(
       join(esm, 'hooks.mjs'),
@@ -137,18 +137,26 @@ export async function resolve(specifier, context, next) {
 }`,
     );
     writeFileSync(join(esm, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
-    const loaded = async (entry: string): Promise<string[]> => {
-      const log = join(esm, `loaded-${entry.replace(/\W/g, '_')}.log`);
+    const loaded = async (args: string[], env: Record<string, string> = {}): Promise<string[]> => {
+      const log = join(esm, `loaded-${args.join('_').replace(/\W/g, '_')}.log`);
       writeFileSync(log, '');
-      await node(esm, ['--import', './register.mjs', '--input-type=module', '-e', `await import(${JSON.stringify(entry)});`], { LOADED_LOG: log });
-      return readFileSync(log, 'utf8').trim().split('\n').map((u) => u.replace(/^file:\/\/.*\/node_modules\//, ''));
+      await node(esm, ['--import', './register.mjs', ...args], { ...env, LOADED_LOG: log });
+      return [...new Set(readFileSync(log, 'utf8').trim().split('\n').map((u) => u.replace(/^file:\/\/.*\/node_modules\//, '')))];
     };
-    const reader = await loaded('pfxkit/reader');
+    const importing = (entry: string): Promise<string[]> => loaded(['--input-type=module', '-e', `await import(${JSON.stringify(entry)});`]);
+    const reader = await importing('pfxkit/reader');
     expect(reader).toContain('pfxkit/dist/src/pkcs12/read.js');
     expect(reader.filter((u) => /\/(graph|emulator|report|cli)\/|\/cert\/mint|\/pkcs12\/(write|convert)|node:http|@azure|@peculiar|asn1js/.test(u))).toEqual([]);
-    const all = await loaded('pfxkit');
+    const all = await importing('pfxkit');
     expect(all).toContain('pfxkit/dist/src/graph/rotate.js');
     expect(all.filter((u) => /node:http$|@azure|@peculiar|asn1js|reflect-metadata|\/cert\/x509\.js/.test(u))).toEqual([]);
+    // The CLI: --version loads no command; inspect loads its own and the reader only.
+    const cli = join('node_modules', 'pfxkit', 'dist', 'src', 'cli', 'main.js');
+    const version = await loaded([cli, '--version']);
+    expect(version.filter((u) => u.startsWith('pfxkit/')).sort()).toEqual(['pfxkit/dist/src/cli/io.js', 'pfxkit/dist/src/cli/main.js', 'pfxkit/dist/src/errors.js']);
+    const inspect = await loaded([cli, 'inspect', FIXTURE, '--json'], { PFXKIT_PASSWORD: PASSWORD });
+    expect(inspect).toContain('pfxkit/dist/src/cli/inspect.js');
+    expect(inspect.filter((u) => /\/(graph|emulator|report)\/|\/cli\/(validate|convert|new|rotate|report|emulator|probe)\.js|\/cert\/mint|\/pkcs12\/(write|convert)|node:http|@azure|@peculiar/.test(u))).toEqual([]);
   });
 
   it('the public types type-check in a strict consumer (skipLibCheck: false), with no dependency types', async () => {
