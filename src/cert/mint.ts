@@ -11,7 +11,6 @@ type EcKeyGenParams = webcrypto.EcKeyGenParams;
 import { PfxkitError } from '../errors.js';
 import { parseDn } from './dn.js';
 import { parseCertificate, type CertificateInfo } from './facts.js';
-import { x509 } from './x509.js';
 
 export type KeyType = 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ec-p256' | 'ec-p384';
 export const KEY_TYPES: readonly KeyType[] = ['rsa-2048', 'rsa-3072', 'rsa-4096', 'ec-p256', 'ec-p384'];
@@ -61,27 +60,40 @@ function algorithms(key: KeyType): { gen: RsaHashedKeyGenParams | EcKeyGenParams
   }
 }
 
+/** One attribute value of a subject, with the ASN.1 string type it is encoded as. */
+export type SubjectValue = { readonly ia5String: string } | { readonly printableString: string } | { readonly utf8String: string };
+
+/**
+ * A subject as {@link parseSubject} reads it, in X.500 (encoding) order: one entry per relative
+ * distinguished name, mapping attribute type OIDs to their values.
+ */
+export type SubjectName = Record<string, SubjectValue[]>[];
+
 /** E and DC are IA5String; other values PrintableString when they fit it, else UTF8String (as @peculiar/x509 chooses). */
-function attributeValue(type: string, value: string): x509.JsonAttributeObject {
+function attributeValue(type: string, value: string): SubjectValue {
   if (type === '1.2.840.113549.1.9.1' || type === '0.9.2342.19200300.100.1.25') return { ia5String: value };
   return /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(value) ? { printableString: value } : { utf8String: value };
 }
 
 /**
- * Parses `CN=a, O=b` as printed (most specific first; see {@link parseDn}) into a Name encoded
- * in X.500 order, every value exactly as written.
+ * Parses `CN=a, O=b` as printed (most specific first; see {@link parseDn}) into the name that
+ * {@link mintSelfSigned} encodes, in X.500 order, every value exactly as written.
+ *
+ * @example
+ * ```ts
+ * parseSubject('CN=api-client, O=Contoso');
+ * // [{ '2.5.4.10': [{ printableString: 'Contoso' }] }, { '2.5.4.3': [{ printableString: 'api-client' }] }]
+ * ```
  */
-export function parseSubject(subject: string): x509.Name {
-  const rdns = parseDn(subject);
-  const json: x509.JsonNameParams = rdns
+export function parseSubject(subject: string): SubjectName {
+  return parseDn(subject)
     .slice()
     .reverse()
     .map((rdn) => {
-      const item: Record<string, x509.JsonAttributeObject[]> = {};
+      const item: Record<string, SubjectValue[]> = {};
       for (const a of rdn) (item[a.type] ??= []).push(attributeValue(a.type, a.value));
       return item;
     });
-  return new x509.Name(json);
 }
 
 /**
@@ -99,6 +111,8 @@ export async function mintSelfSigned(options: MintOptions): Promise<MintedCertif
   if (Number.isNaN(options.now.getTime())) throw new PfxkitError('USAGE', 'now is not a valid date');
   const { gen, sign } = algorithms(options.key ?? 'rsa-2048');
   const name = parseSubject(options.subject);
+  // @peculiar/x509 (and the Reflect polyfill it needs) only when a certificate is minted.
+  const { x509 } = await import('./x509.js');
   // @peculiar/x509 types its provider as the DOM's Crypto; Node's webcrypto is that at run time.
   const crypto = webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1] & typeof webcrypto;
   const keys = (await webcrypto.subtle.generateKey(gen, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
@@ -108,7 +122,7 @@ export async function mintSelfSigned(options: MintOptions): Promise<MintedCertif
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
       serialNumber: Buffer.from(serial).toString('hex'),
-      name,
+      name: new x509.Name(name),
       notBefore: new Date((nowSeconds - SKEW_SECONDS) * 1000),
       notAfter: new Date((nowSeconds + days * 86_400) * 1000),
       signingAlgorithm: sign,

@@ -11,7 +11,22 @@ export interface Io {
 }
 
 export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), now: () => new Date() };
+  return {
+    // Touching process.stdin (or stdout, stderr) creates its stream, and for a pipe loads node:net:
+    // each is made when a command first uses it.
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+  };
 }
 
 export const print = (io: Io, text: string): void => {

@@ -3,26 +3,25 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PfxkitError } from '../errors.js';
-import { inspectCommand } from './inspect.js';
-import { validateCommand } from './validate.js';
-import { convertCommand } from './convert.js';
-import { newCommand } from './new.js';
-import { planCommand, rotateCommand } from './rotate.js';
-import { emulatorCommand } from './emulator.js';
-import { reportCommand } from './report.js';
-import { probeCommand } from './probe.js';
 import { printError, print, processIo, type Io } from './io.js';
 
-const COMMANDS: Record<string, { run: (args: string[], io: Io) => Promise<number>; summary: string }> = {
-  inspect: { run: inspectCommand, summary: 'read a PKCS#12 bundle (DER or base64) and describe it' },
-  validate: { run: validateCommand, summary: 'pre-upload checks: findings with codes, exit 1 on an error' },
-  convert: { run: convertCommand, summary: 're-encode a bundle: compat (3DES, what B2C accepts) or modern (AES-256)' },
-  new: { run: newCommand, summary: 'mint a self-signed client-authentication certificate as a PKCS#12 bundle' },
-  plan: { run: planCommand, summary: 'what rotate would do to each connector, read-only' },
-  rotate: { run: rotateCommand, summary: 'upload or replace a connector certificate, and verify it' },
-  report: { run: reportCommand, summary: 'expiry report of connectors or files: table, JSON, CSV, Prometheus; Nagios exit codes' },
-  emulator: { run: (args, io) => emulatorCommand(args, io), summary: 'a local Graph apiConnectors emulator for offline tries and tests' },
-  probe: { run: probeCommand, summary: "find out Graph's undocumented rules on your tenant with a scratch connector" },
+type Command = (args: string[], io: Io) => Promise<number>;
+
+/**
+ * Each command's module is imported only when that command runs, so that `--version`, `--help`
+ * and a read-only command load none of the others (nor @peculiar/x509, the emulator or Graph
+ * code they need). The summaries live here for the same reason: help imports no command.
+ */
+const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  inspect: { load: async () => (await import('./inspect.js')).inspectCommand, summary: 'read a PKCS#12 bundle (DER or base64) and describe it' },
+  validate: { load: async () => (await import('./validate.js')).validateCommand, summary: 'pre-upload checks: findings with codes, exit 1 on an error' },
+  convert: { load: async () => (await import('./convert.js')).convertCommand, summary: 're-encode a bundle: compat (3DES, what B2C accepts) or modern (AES-256)' },
+  new: { load: async () => (await import('./new.js')).newCommand, summary: 'mint a self-signed client-authentication certificate as a PKCS#12 bundle' },
+  plan: { load: async () => (await import('./rotate.js')).planCommand, summary: 'what rotate would do to each connector, read-only' },
+  rotate: { load: async () => (await import('./rotate.js')).rotateCommand, summary: 'upload or replace a connector certificate, and verify it' },
+  report: { load: async () => (await import('./report.js')).reportCommand, summary: 'expiry report of connectors or files: table, JSON, CSV, Prometheus; Nagios exit codes' },
+  emulator: { load: async () => (await import('./emulator.js')).emulatorCommand, summary: 'a local Graph apiConnectors emulator for offline tries and tests' },
+  probe: { load: async () => (await import('./probe.js')).probeCommand, summary: "find out Graph's undocumented rules on your tenant with a scratch connector" },
 };
 
 export const MAIN_HELP = `pfxkit: PKCS#12 client certificates for Microsoft Graph API connectors
@@ -62,7 +61,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     }
     const c = COMMANDS[command];
     if (!c) throw new PfxkitError('USAGE', `unknown command "${command}" (see pfxkit --help)`);
-    return await c.run(rest, io);
+    const run = await c.load();
+    return await run(rest, io);
   } catch (err) {
     printError(io, err, json);
     // report follows Nagios (SPEC.md): an error of its own, such as an --out it cannot write, is UNKNOWN.

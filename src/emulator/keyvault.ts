@@ -15,9 +15,8 @@
  * are added from code.
  */
 import { createHash, createPrivateKey, randomBytes, randomUUID, webcrypto, X509Certificate } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
+import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { x509 } from '../cert/x509.js';
 import { PfxkitError } from '../errors.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { pemToPkcs12 } from '../sources/pem.js';
@@ -109,6 +108,8 @@ const newVersion = (): string => randomBytes(16).toString('hex');
 
 /** A self-signed certificate for 127.0.0.1, ::1 and localhost, valid from 5 minutes ago for `days`. */
 async function tlsCertificate(days = 30): Promise<{ cert: string; key: string }> {
+  // @peculiar/x509 only when a stand-in starts: importing the emulator entry stays light.
+  const { x509 } = await import('../cert/x509.js');
   const crypto = webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1] & typeof webcrypto;
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
@@ -167,6 +168,7 @@ export class KeyVaultEmulator {
   async start(): Promise<string> {
     const { cert, key } = await tlsCertificate();
     this.caPem = cert;
+    const { createServer } = await import('node:https');
     this.server = createServer({ cert, key }, (req, res) => this.handle(req, res));
     const server = this.server;
     const host = this.o.host ?? '127.0.0.1';

@@ -11,7 +11,7 @@
  */
 import { randomUUID, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { PfxkitError } from '../errors.js';
 import { readPkcs12 } from '../pkcs12/read.js';
@@ -165,6 +165,7 @@ export class GraphEmulator {
 
   /** Starts listening; resolves with the base URL (with /v1.0). */
   async start(): Promise<string> {
+    const { createServer } = await import('node:http'); // loaded by a started emulator only
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         this.o.log?.(`emulator: ${String(err)}`);

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import type { TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '../graph/token-credential.js';
 import type { CertificateClient } from '@azure/keyvault-certificates';
 import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { parseCertificate } from '../cert/facts.js';
@@ -19,7 +19,8 @@ import { PfxkitError, type PfxkitErrorCode } from '../errors.js';
 import { redact } from '../graph/http.js';
 import { toDer } from '../pkcs12/input.js';
 import { pemToPkcs12 } from './pem.js';
-import { retryPolicy, type RetryOptions } from './retry.js';
+import { retryPolicy } from './retry.js';
+import type { RetryOptions } from './retry-options.js';
 import { KEYVAULT_CLOUDS, parseKeyVaultUrl, type KeyVaultRef } from './url.js';
 
 export interface KeyVaultOptions {

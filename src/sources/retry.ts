@@ -8,26 +8,13 @@
  */
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { parseRetryAfter } from '../graph/http.js';
+import type { RetryOptions } from './retry-options.js';
+
+export type { RetryOptions };
 
 type AdditionalPolicy = NonNullable<SecretClientOptions['additionalPolicies']>[number];
 export type PipelinePolicy = AdditionalPolicy['policy'];
 
-export interface RetryOptions {
-  /** Retries after the first attempt (default 5). */
-  maxRetries?: number;
-  /** Longest single wait, whatever Retry-After says (default 120 s). */
-  maxDelayMs?: number;
-  /** Default: setTimeout. Tests pass one that only records. */
-  sleep?: (ms: number) => Promise<void>;
-  /** Epoch milliseconds, for an HTTP-date Retry-After (default Date.now). */
-  now?: () => number;
-  /** Random in [0, 1) for jitter (default Math.random). */
-  random?: () => number;
-  /** Per-request timeout (default 30 s). */
-  timeoutMs?: number;
-  /** One line per attempt that is retried (never a header value or a body). */
-  log?: (line: string) => void;
-}
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 
