@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { HttpError } from './http-error.js';
+import type { UploadedCertificate } from './upload.js';
 
 export interface StoredKey {
   kid: string;
@@ -22,14 +23,6 @@ export interface StoredKey {
 export interface StoredKeySet {
   id: string;
   keys: StoredKey[];
-}
-
-/** What the emulator read from an uploaded PKCS#12: its leaf certificate. */
-export interface UploadedCertificate {
-  der: Uint8Array;
-  keyAlgorithm: string;
-  notBefore: number;
-  notAfter: number;
 }
 
 const PREFIX = 'B2C_1A_';

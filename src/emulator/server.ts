@@ -14,24 +14,13 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { PfxkitError } from '../errors.js';
-import { readPkcs12 } from '../pkcs12/read.js';
-import type { CertificateListEntry } from '../graph/types.js';
+import { authFrom, connectorView, findConnector, newConnector, uploadTo, type StoredConnector } from './connectors.js';
 import { HttpError } from './http-error.js';
-import { activeKey, addKey, createKeySet, findKeySet, keysetView, keyView, type StoredKeySet, type UploadedCertificate } from './keysets.js';
+import { activeKey, addKey, createKeySet, findKeySet, keysetView, keyView, type StoredKeySet } from './keysets.js';
+import type { GraphRules } from './rules.js';
+import { readUpload } from './upload.js';
 
-interface StoredCert {
-  thumbprint: string;
-  notBefore: number;
-  notAfter: number;
-  /** Upload order, for the active rule. */
-  seq: number;
-}
-interface StoredConnector {
-  id: string;
-  displayName: string;
-  targetUrl: string;
-  auth: { type: 'basic'; username: string } | { type: 'cert'; certificates: StoredCert[] };
-}
+export { rulesFromProbe, type ActiveRule } from './rules.js';
 interface State {
   seq: number;
   connectors: StoredConnector[];
@@ -61,7 +50,7 @@ export interface Fault {
   hold?: Promise<void>;
 }
 
-export interface EmulatorOptions {
+export interface EmulatorOptions extends GraphRules {
   port?: number;
   host?: string;
   /** The bearer token to require (default: random). */
@@ -72,17 +61,6 @@ export interface EmulatorOptions {
   pageSize?: number;
   /** The emulator's clock, epoch milliseconds (for the active rule and throttling). */
   now?: () => number;
-  /** Accept AES (PBES2) encrypted bundles; by default they get AADB2C90213, as B2C documents. */
-  acceptAes?: boolean;
-  /**
-   * Which valid certificate is active: the most recent upload (the resource docs' text; the
-   * default) or the oldest (the docs' own upload example).
-   */
-  activeRule?: ActiveRule;
-  /** An upload to a Basic-auth connector: refused with 400 (default) or switching it to certificates. */
-  basicUpload?: 'reject' | 'convert';
-  /** Accept an upload of a certificate already listed (default true: nothing documents a refusal). */
-  acceptDuplicate?: boolean;
   /** Answer 429 beyond this many requests per rolling minute (default 200, Graph's per-app figure; 0: no limit). */
   throttlePerMinute?: number;
   log?: (line: string) => void;
@@ -98,41 +76,11 @@ export interface RequestRecord {
   retryAfter?: number;
 }
 
-export type ActiveRule = 'newest' | 'oldest';
-
-/**
- * Emulator rules from a `pfxkit probe --json` document: what Graph did on a real tenant.
- *
- * @example
- * ```ts
- * const emulator = new GraphEmulator({ ...rulesFromProbe(JSON.parse(readFileSync('probe.json', 'utf8'))) });
- * ```
- */
-export function rulesFromProbe(doc: unknown): Pick<EmulatorOptions, 'activeRule' | 'acceptAes' | 'basicUpload' | 'acceptDuplicate'> {
-  const d = (doc ?? {}) as Record<string, unknown>;
-  const bad = (field: string, want: string): never => {
-    throw new PfxkitError('USAGE', `emulator rules: "${field}" must be ${want} (the document pfxkit probe --json prints)`);
-  };
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) bad('the document', 'a JSON object');
-  if (d.activeRule === 'other') throw new PfxkitError('USAGE', 'emulator rules: activeRule "other" (Graph followed neither rule) cannot be emulated');
-  if (d.activeRule !== 'newest' && d.activeRule !== 'oldest') bad('activeRule', '"newest" or "oldest"');
-  if (typeof d.acceptsAes !== 'boolean') bad('acceptsAes', 'true or false');
-  if (d.basicUpload !== 'reject' && d.basicUpload !== 'convert') bad('basicUpload', '"reject" or "convert"');
-  if (typeof d.acceptsDuplicate !== 'boolean') bad('acceptsDuplicate', 'true or false');
-  return { activeRule: d.activeRule as ActiveRule, acceptAes: d.acceptsAes as boolean, basicUpload: d.basicUpload as 'reject' | 'convert', acceptDuplicate: d.acceptsDuplicate as boolean };
-}
-
-
 const VERSION = /^\/(v1\.0|beta)(\/.*)?$/i;
 const FAULT_ANSWERS: Record<number, [code: string, message: string]> = {
   403: ['Authorization_RequestDenied', 'Insufficient privileges to complete the operation.'],
   504: ['GatewayTimeout', 'The service is temporarily unavailable.'],
 };
-/** `@odata.type` without its optional leading `#`. */
-const typeOf = (cfg: Record<string, unknown> | undefined): string => String(cfg?.['@odata.type'] ?? '').replace(/^#/, '');
-/** What a connector keeps of an uploaded certificate. */
-const facts = (c: Omit<StoredCert, 'seq'>): Omit<StoredCert, 'seq'> => ({ thumbprint: c.thumbprint, notBefore: c.notBefore, notAfter: c.notAfter });
-const wrongPassword = (): HttpError => new HttpError(400, 'AADB2C90213', 'The certificate password provided in request is incorrect.');
 
 export class GraphEmulator {
   readonly token: string;
@@ -221,30 +169,6 @@ export class GraphEmulator {
     renameSync(tmp, path);
   }
 
-  private activeSeq(certs: StoredCert[]): number | null {
-    const nowS = Math.floor(this.now() / 1000);
-    const valid = certs.filter((c) => c.notBefore <= nowS && nowS < c.notAfter).map((c) => c.seq);
-    if (!valid.length) return null;
-    return this.o.activeRule === 'oldest' ? Math.min(...valid) : Math.max(...valid);
-  }
-
-  private view(c: StoredConnector): Record<string, unknown> {
-    let auth: Record<string, unknown>;
-    if (c.auth.type === 'basic') {
-      auth = { '@odata.type': '#microsoft.graph.basicAuthentication', username: c.auth.username, password: '******' };
-    } else {
-      const active = this.activeSeq(c.auth.certificates);
-      const certificateList: CertificateListEntry[] = c.auth.certificates.map((x) => ({
-        thumbprint: x.thumbprint,
-        notBefore: x.notBefore,
-        notAfter: x.notAfter,
-        isActive: x.seq === active,
-      }));
-      auth = { '@odata.type': '#microsoft.graph.clientCertificateAuthentication', certificateList };
-    }
-    return { id: c.id, displayName: c.displayName, targetUrl: c.targetUrl, authenticationConfiguration: auth };
-  }
-
   private send(res: ServerResponse, req: IncomingMessage, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const requestId = randomUUID();
     const h: Record<string, string> = { 'request-id': requestId, ...headers };
@@ -291,37 +215,14 @@ export class GraphEmulator {
     throw new HttpError(400, 'BadRequest', 'the request body is not a JSON object');
   }
 
-  private async certificate(pkcs12Value: unknown, password: unknown, field = 'pkcs12Value'): Promise<Omit<StoredCert, 'seq'> & UploadedCertificate> {
-    if (typeof pkcs12Value !== 'string' || pkcs12Value === '') throw new HttpError(400, 'BadRequest', `${field} is required`);
-    // Graph: "Required. If no password is used, you must still provide a value of ''."
-    if (typeof password !== 'string') throw new HttpError(400, 'BadRequest', "password is required (\"\" when the file has none)");
-    try {
-      const bundle = await readPkcs12(pkcs12Value, { password: password === '' ? undefined : password });
-      if (!this.o.acceptAes && bundle.parts.some((p) => p.family === 'pbes2')) throw wrongPassword();
-      const i = bundle.certificates.findIndex((c) => c.thumbprint === bundle.leaf);
-      const leaf = bundle.certificates[i];
-      if (!leaf) throw new HttpError(400, 'BadRequest', 'The certificate does not contain a private key for its certificate.');
-      return { thumbprint: leaf.thumbprint, notBefore: leaf.notBefore, notAfter: leaf.notAfter, der: bundle.certificateDer[i]!, keyAlgorithm: leaf.keyAlgorithm };
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      if (err instanceof PfxkitError && err.code === 'BAD_PASSWORD') throw wrongPassword();
-      throw new HttpError(400, 'BadRequest', `The ${field} is not a valid PKCS#12 certificate.`);
-    }
+  /** The connector as Graph shows it now. */
+  private view(c: StoredConnector): Record<string, unknown> {
+    return connectorView(c, Math.floor(this.now() / 1000), this.o);
   }
 
-  private async auth(a: unknown): Promise<StoredConnector['auth']> {
-    const cfg = a as Record<string, unknown> | undefined;
-    const type = typeOf(cfg);
-    if (type === 'microsoft.graph.basicAuthentication') {
-      if (typeof cfg!.username !== 'string' || typeof cfg!.password !== 'string') throw new HttpError(400, 'BadRequest', 'basicAuthentication needs username and password');
-      return { type: 'basic', username: cfg!.username };
-    }
-    if (type === 'microsoft.graph.pkcs12Certificate') {
-      const cert = await this.certificate(cfg!.pkcs12Value, cfg!.password);
-      return { type: 'cert', certificates: [{ ...facts(cert), seq: ++this.state.seq }] };
-    }
-    throw new HttpError(400, 'BadRequest', `unsupported authenticationConfiguration @odata.type ${String(cfg?.['@odata.type'])}`);
-  }
+  /** Reads an uploaded PKCS#12 under this emulator's AES rule. */
+  private readonly read = (value: unknown, password: unknown, field?: string) => readUpload(value, password, { acceptAes: this.o.acceptAes, field });
+  private readonly seq = (): number => ++this.state.seq;
 
   private throttled(): number | null {
     const limit = this.o.throttlePerMinute ?? 200;
@@ -432,7 +333,7 @@ export class GraphEmulator {
       return { status: 204 };
     }
     if (act === 'uploadpkcs12' && method === 'POST') {
-      const key = addKey(set, await this.certificate(b.key, b.password, 'key'), ++this.state.seq, this.o.acceptDuplicate !== false);
+      const key = addKey(set, await this.read(b.key, b.password, 'key'), this.seq(), this.o.acceptDuplicate !== false);
       this.save();
       return { status: 200, body: keyView(key) };
     }
@@ -442,12 +343,6 @@ export class GraphEmulator {
       return { status: 200, body: keyView(active) };
     }
     throw new HttpError(404, 'BadRequest', `Resource not found for the segment '${action ?? method}'.`);
-  }
-
-  private find(id: string): StoredConnector {
-    const c = this.state.connectors.find((x) => x.id.toLowerCase() === id.toLowerCase());
-    if (!c) throw new HttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
-    return c;
   }
 
   private async route(method: string, path: string, url: URL, req: IncomingMessage, b: Record<string, unknown>): Promise<{ status: number; body?: unknown }> {
@@ -460,19 +355,18 @@ export class GraphEmulator {
     if (id === undefined) {
       if (method === 'GET') return { status: 200, body: this.page(this.state.connectors.map((c) => this.view(c)), url, req, 'identity/apiConnectors') };
       if (method === 'POST') {
-        if (typeof b.displayName !== 'string' || typeof b.targetUrl !== 'string') throw new HttpError(400, 'BadRequest', 'displayName and targetUrl are required');
-        const c: StoredConnector = { id: randomUUID(), displayName: b.displayName, targetUrl: b.targetUrl, auth: await this.auth(b.authenticationConfiguration) };
+        const c = await newConnector(b, this.read, this.seq);
         this.state.connectors.push(c);
         this.save();
         return { status: 201, body: this.view(c) };
       }
       throw new HttpError(405, 'BadRequest', `${method} is not allowed here`);
     }
-    const c = this.find(id);
+    const c = findConnector(this.state.connectors, id);
     if (action === undefined) {
       if (method === 'GET') return { status: 200, body: this.view(c) };
       if (method === 'PATCH') {
-        if (b.authenticationConfiguration !== undefined) c.auth = await this.auth(b.authenticationConfiguration);
+        if (b.authenticationConfiguration !== undefined) c.auth = await authFrom(b.authenticationConfiguration, this.read, this.seq);
         if (typeof b.displayName === 'string') c.displayName = b.displayName;
         if (typeof b.targetUrl === 'string') c.targetUrl = b.targetUrl;
         this.save();
@@ -486,16 +380,7 @@ export class GraphEmulator {
       throw new HttpError(405, 'BadRequest', `${method} is not allowed here`);
     }
     if (action === 'uploadclientcertificate' && method === 'POST') {
-      if (c.auth.type === 'basic' && this.o.basicUpload !== 'convert') {
-        throw new HttpError(400, 'BadRequest', 'The API connector uses basic authentication: a client certificate cannot be uploaded to it.');
-      }
-      const read = facts(await this.certificate(b.pkcs12Value, b.password));
-      if (c.auth.type === 'cert' && this.o.acceptDuplicate === false && c.auth.certificates.some((x) => x.thumbprint === read.thumbprint)) {
-        throw new HttpError(400, 'BadRequest', `A certificate with thumbprint ${read.thumbprint} is already present.`);
-      }
-      const cert = { ...read, seq: ++this.state.seq };
-      if (c.auth.type === 'cert') c.auth.certificates.push(cert);
-      else c.auth = { type: 'cert', certificates: [cert] };
+      await uploadTo(c, b, this.read, this.seq, this.o);
       this.save();
       return { status: 200, body: this.view(c) };
     }
