@@ -270,7 +270,7 @@ function fn(kind, words, step) {
   // which iterate.ts's short first calls deal with.
   const slots = { W: Array.from({ length: 16 }, () => b.local()), V: Array.from({ length: 8 }, () => b.local()), x: b.local() };
   b.repeat(state, (h) => step(b, h, slots));
-  state.forEach((v, j) => b.store(j * size, v));
+  for (const [j, v] of state.entries()) b.store(j * size, v);
   return b.body();
 }
 

@@ -54,7 +54,7 @@ function pieces(text: string): { sep: ',' | '+' | null; text: string }[] {
 }
 
 /** The value of one `TYPE=value` with its escapes undone; spaces around it dropped unless escaped. */
-function unescape(raw: string, part: string): string {
+function unescapeValue(raw: string, part: string): string {
   const bytes: number[] = [];
   const trimmed = raw.replace(/^ +/, '').replace(/(?<!\\) +$/, '');
   for (let i = 0; i < trimmed.length; i++) {
@@ -92,7 +92,7 @@ export function parseDn(subject: string): ParsedDn {
   const flush = (): void => {
     if (pending === '') return;
     const m = TYPE.exec(pending)!;
-    const attr = { type: typeOid(m[1]!), value: unescape(pending.slice(m[0].length), pending) };
+    const attr = { type: typeOid(m[1]!), value: unescapeValue(pending.slice(m[0].length), pending) };
     if (pendingSep === '+' && rdns.length > 0) rdns[rdns.length - 1]!.push(attr);
     else rdns.push([attr]);
   };

@@ -16,7 +16,7 @@ thumbprint and validity: what the API that receives the calls needs to trust the
 
 Options:
   --subject DN             e.g. "CN=b2c-connector, O=Contoso" (a bare name means CN=name); values
-                           are kept as written: escape a comma or plus inside one as \, and \+
+                           are kept as written: escape a comma or plus inside one as , and +
   --out OUT                the bundle to write; refused if it exists, unless --force
   --days N                 lifetime in days (default 365); notBefore is 5 minutes back for clock skew
   --key TYPE               ${KEY_TYPES.join(' | ')} (default rsa-2048)

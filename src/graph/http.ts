@@ -255,7 +255,7 @@ export class GraphHttp {
   }
 
   private error(method: string, url: string, status: number, text: string, requestId: string | null, clientRequestId: string, attempt: number, secrets?: string[]): PfxkitError {
-    let graph: GraphErrorBody['error'] = undefined;
+    let graph: GraphErrorBody['error'] ;
     try {
       graph = (JSON.parse(text) as GraphErrorBody).error;
     } catch {

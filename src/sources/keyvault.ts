@@ -267,7 +267,7 @@ export async function listKeyVaultCertificates(vaultUrl: string, options: KeyVau
     }
     const p = cert.properties;
     const id = p.id ?? `${ref.vaultUrl}/certificates/${name}`;
-    if (cert.cer && cert.cer.length) {
+    if (cert.cer?.length) {
       const info = parseCertificate(cert.cer, `certificate ${id}`).info;
       out.push({ id, name, version: p.version ?? null, thumbprint: info.thumbprint, subject: info.subject, notBefore: info.notBefore, notAfter: info.notAfter, enabled: p.enabled !== false });
       continue;

@@ -191,7 +191,7 @@ describe.each(['newest', 'oldest'] as const)('rotate against the emulator, activ
     for (const n of ['a', 'b', 'c', 'd', 'e']) await createConnector(http, basicConnector(n));
     expect((await listConnectors(http)).map((c) => c.displayName)).toEqual(['a', 'b', 'c', 'd', 'e']);
     const r = await rotate({ http, bundle: first.bundle, pkcs12: first.pkcs12, password: first.password, connectorNames: ['e', 'zz'], now: NOW });
-    expect(r.results.map((x) => [x.connector.displayName, x.error?.code ?? x.action])).toEqual([
+    expect(r.results.map((x) => [x.connector?.displayName, x.error?.code ?? x.action])).toEqual([
       ['zz', 'GRAPH_NOT_FOUND'],
       ['e', 'replace'],
     ]);
