@@ -3,7 +3,7 @@ import { PfxkitError } from '../errors.js';
 import { convertPkcs12 } from '../pkcs12/convert.js';
 import type { WriteProfile } from '../pkcs12/write.js';
 import { intFlag, parse, passwordOptions, type Parsed } from './args.js';
-import { checkWritable, samePath, writeFileAtomic } from '../lib/files.js';
+import { checkWritable, samePath, writeFileAtomic } from '../io/files.js';
 import { readBundleSource } from './source.js';
 import { withPasswordHint } from './inspect.js';
 import { print, printJson, type Io } from './io.js';

@@ -5,7 +5,7 @@ import { certificateCredential, credentialToken, defaultCredential, staticToken,
 import { GraphHttp } from '../graph/http.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { intFlag, type Options, type Parsed } from './args.js';
-import { readInput } from '../lib/files.js';
+import { readInput } from '../io/files.js';
 import type { Io } from './io.js';
 import { resolvePassword } from './password.js';
 

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { PfxkitError } from '../errors.js';
 import { bundleToPem } from '../graph/credentials.js';
-import { readInput } from '../lib/files.js';
+import { readInput } from '../io/files.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import type { KeyVaultOptions } from '../sources/keyvault.js';
 import { KEYVAULT_CLOUDS, type KeyVaultRef } from '../sources/url.js';

@@ -4,7 +4,7 @@ import { PfxkitError } from '../errors.js';
 import { createClientBundle } from '../pkcs12/convert.js';
 import { intFlag, parse, passwordOptions } from './args.js';
 import { parseProfile } from './convert.js';
-import { checkWritable, writeFileAtomic } from '../lib/files.js';
+import { checkWritable, writeFileAtomic } from '../io/files.js';
 import { isoSeconds, print, printJson, type Io } from './io.js';
 import { resolvePassword } from './password.js';
 

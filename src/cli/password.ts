@@ -5,7 +5,7 @@
  */
 import { PfxkitError } from '../errors.js';
 import type { Parsed } from './args.js';
-import { readBounded } from '../lib/files.js';
+import { readBounded } from '../io/files.js';
 
 /** One trailing line break is what `echo` and editors add (CRLF on Windows); it is not part of the password. */
 const chomp = (s: string): string => s.replace(/\r?\n$/, '');

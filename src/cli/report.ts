@@ -7,7 +7,7 @@ import type { Report } from '../report/types.js';
 import { errorSource, formatReport, REPORT_FORMATS, type ReportFormat } from '../report/format.js';
 import { DEFAULT_THRESHOLDS, parseDuration } from '../rotation/policy.js';
 import { intFlag, parse, passwordOptions } from './args.js';
-import { writeFileAtomic } from '../lib/files.js';
+import { writeFileAtomic } from '../io/files.js';
 import { GRAPH_HELP, GRAPH_OPTIONS, graphClient } from './graph.js';
 import { print, type Io } from './io.js';
 import { resolvePassword } from './password.js';

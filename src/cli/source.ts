@@ -4,7 +4,7 @@
  * when FILE is a URL.
  */
 import { PfxkitError } from '../errors.js';
-import { MAX_INPUT_BYTES, readInput } from '../lib/files.js';
+import { MAX_INPUT_BYTES, readInput } from '../io/files.js';
 import type { KeyVaultBundle } from '../sources/keyvault.js';
 import { looksLikeUrl, parseKeyVaultUrl } from '../sources/url.js';
 import type { Parsed } from './args.js';

@@ -12,7 +12,7 @@ import type { GraphHttp } from '../graph/http.js';
 import { certificateListOf, isBasic } from '../graph/types.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { daysRemaining, DEFAULT_THRESHOLDS, expiryStatus, renewAt, STATUS_RANK, type ExpiryStatus, type Thresholds } from '../rotation/policy.js';
-import { kindOf, readInput, MAX_INPUT_BYTES } from '../lib/files.js';
+import { kindOf, readInput, MAX_INPUT_BYTES } from '../io/files.js';
 import type { Report, ReportError, ReportRow } from './types.js';
 
 export interface ReportOptions {

@@ -7,7 +7,7 @@ import { lstatSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_INPUT_BYTES, readBounded, readInput, removeStaleTemps, writeFileAtomic } from '../../src/lib/files.js';
+import { MAX_INPUT_BYTES, readBounded, readInput, removeStaleTemps, writeFileAtomic } from '../../src/io/files.js';
 import { manifest, root } from '../helpers.js';
 import { run } from './run.js';
 
