@@ -235,8 +235,9 @@ export class GraphHttp {
       // 429 means not processed: safe to send again for any call. 503/504 for idempotent calls only.
       const retryable = res.status === 429 || (RETRY_STATUS.has(res.status) && idempotent);
       if (retryable && attempt < this.o.maxRetries) {
+        // A Retry-After of 0 or a date already past would retry at once, again and again: back off.
         const after = parseRetryAfter(res.headers.get('retry-after'), this.o.now());
-        await this.o.sleep(Math.min(after ?? this.backoff(attempt), this.o.maxDelayMs));
+        await this.o.sleep(Math.min(after ? after : this.backoff(attempt), this.o.maxDelayMs));
         continue;
       }
       if (res.status >= 500 && !idempotent) {

@@ -54,7 +54,8 @@ export function retryPolicy(options: RetryOptions = {}): PipelinePolicy {
         if (!RETRY_STATUS.has(response.status) || attempt >= maxRetries) return response;
         const after = parseRetryAfter(response.headers.get('retry-after') ?? null, now());
         options.log?.(`${request.method} ${path} -> ${response.status} (x-ms-request-id ${response.headers.get('x-ms-request-id') ?? '-'}), retrying`);
-        await sleep(Math.min(after ?? backoff(attempt), maxDelayMs));
+        // As for Graph: a Retry-After of 0 or a past date backs off instead of retrying at once.
+        await sleep(Math.min(after ? after : backoff(attempt), maxDelayMs));
       }
     },
   };

@@ -47,6 +47,16 @@ describe('HTTP details', () => {
     await new Promise((r) => cutter.close(r));
   });
 
+  it('a Retry-After in the past (or 0) backs off instead of retrying at once', async () => {
+    const server = createServer((_req, res) => res.writeHead(429, { 'retry-after': 'Thu, 01 Jan 2015 00:00:00 GMT' }).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const sleeps: number[] = [];
+    const http = new GraphHttp({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1.0`, token: { getToken: async () => 't' }, sleep: async (ms) => void sleeps.push(ms), maxRetries: 3, random: () => 0.5 });
+    await expect(http.request('GET', '/x')).rejects.toMatchObject({ code: 'GRAPH_THROTTLED' });
+    await new Promise((r) => server.close(r));
+    expect(sleeps).toEqual([375, 750, 1500]);
+  });
+
   it('clouds: roots and scopes', () => {
     expect(graphBaseUrl(parseCloud('china'))).toBe('https://microsoftgraph.chinacloudapi.cn/v1.0');
     expect(scopeFor(graphBaseUrl(parseCloud('dod')))).toBe('https://dod-graph.microsoft.us/.default');
