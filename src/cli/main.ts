@@ -13,18 +13,18 @@ type Command = (args: string[], io: Io) => Promise<number>;
  * code they need). The summaries live here for the same reason: help imports no command.
  */
 const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
-  inspect: { load: async () => (await import('./inspect.js')).inspectCommand, summary: 'read a PKCS#12 bundle (DER or base64) and describe it' },
+  inspect: { load: async () => (await import('./inspect.js')).inspectCommand, summary: 'read a PKCS#12 bundle (file, base64, stdin or Key Vault URL) and describe it' },
   validate: { load: async () => (await import('./validate.js')).validateCommand, summary: 'pre-upload checks: findings with codes, exit 1 on an error' },
   convert: { load: async () => (await import('./convert.js')).convertCommand, summary: 're-encode a bundle: compat (3DES, what B2C accepts) or modern (AES-256)' },
   new: { load: async () => (await import('./new.js')).newCommand, summary: 'mint a self-signed client-authentication certificate as a PKCS#12 bundle' },
-  plan: { load: async () => (await import('./rotate.js')).planCommand, summary: 'what rotate would do to each connector, read-only' },
-  rotate: { load: async () => (await import('./rotate.js')).rotateCommand, summary: 'upload or replace a connector certificate, and verify it' },
-  report: { load: async () => (await import('./report.js')).reportCommand, summary: 'expiry report of connectors or files: table, JSON, CSV, Prometheus; Nagios exit codes' },
-  emulator: { load: async () => (await import('./emulator.js')).emulatorCommand, summary: 'a local Graph apiConnectors emulator for offline tries and tests' },
+  plan: { load: async () => (await import('./rotate.js')).planCommand, summary: 'what rotate would do to each connector and keyset, read-only' },
+  rotate: { load: async () => (await import('./rotate.js')).rotateCommand, summary: "upload (or replace) a connector's or keyset's certificate, and verify it" },
+  report: { load: async () => (await import('./report.js')).reportCommand, summary: 'expiry report of files, connectors, keysets, Key Vaults: table, JSON, CSV, Prometheus; Nagios codes' },
+  emulator: { load: async () => (await import('./emulator.js')).emulatorCommand, summary: 'a local Graph emulator (connectors, keysets) for offline tries and tests' },
   probe: { load: async () => (await import('./probe.js')).probeCommand, summary: "find out Graph's undocumented rules on your tenant with a scratch connector" },
 };
 
-export const MAIN_HELP = `pfxkit: PKCS#12 client certificates for Microsoft Graph API connectors
+export const MAIN_HELP = `pfxkit: PKCS#12 client certificates for Microsoft Graph API connectors and B2C policy keysets
 
 Usage: pfxkit COMMAND [options]      (pfxkit COMMAND --help for each)
 
@@ -38,7 +38,8 @@ Exit codes: 0 success, 1 a negative verdict, 2 an error; report uses Nagios code
 
 Environment: PFXKIT_PASSWORD (bundle password when no --password-* option is given),
 PFXKIT_GRAPH_URL, PFXKIT_ACCESS_TOKEN, AZURE_TENANT_ID / AZURE_CLIENT_ID (with --auth-pfx),
-PFXKIT_STATE_DIR (rotate's locks and upload records), NO_COLOR, PFXKIT_DEBUG=1 (stack traces).
+PFXKIT_KEYVAULT_TOKEN (Key Vault sources), PFXKIT_STATE_DIR (rotate's locks and upload records),
+PFXKIT_EMULATOR_TOKEN, NO_COLOR, PFXKIT_DEBUG=1 (stack traces).
 `;
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -59,7 +60,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       print(io, pkg.version);
       return 0;
     }
-    const c = COMMANDS[command];
+    const c = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!c) throw new PfxkitError('USAGE', `unknown command "${command}" (see pfxkit --help)`);
     const run = await c.load();
     return await run(rest, io);

@@ -109,3 +109,12 @@ describe('pfxkit inspect', () => {
     expect(spawnCli(['--help']).code).toBe(0);
   });
 });
+
+describe('pfxkit COMMAND', () => {
+  it('an unknown command is USAGE, including names an object has (constructor, toString)', async () => {
+    for (const command of ['nope', 'constructor', 'toString', '__proto__']) {
+      const r = await run([command]);
+      expect([r.code, r.stderr], command).toEqual([2, `pfxkit: USAGE: unknown command "${command}" (see pfxkit --help)\n`]);
+    }
+  });
+});
