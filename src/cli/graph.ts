@@ -3,6 +3,7 @@ import { PfxkitError } from '../errors.js';
 import { assertConnectorsIn, graphBaseUrl, parseCloud, scopeFor } from '../graph/clouds.js';
 import { certificateCredential, credentialToken, defaultCredential, staticToken, type TokenSource } from '../graph/credentials.js';
 import { GraphHttp } from '../graph/http.js';
+import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { intFlag, type Options, type Parsed } from './args.js';
 import { readInput } from '../io/files.js';
@@ -33,24 +34,31 @@ export const GRAPH_HELP = `Graph access:
                            for before it is sent again
   -v, --verbose            one line per HTTP request on stderr (never a body or a token)`;
 
+/**
+ * The sign-in certificate of --auth-pfx FILE, read with --auth-password-env|-file. Its errors name
+ * the file, so that a wrong sign-in password is not taken for the bundle's own.
+ */
+export async function readAuthPfx(file: string, parsed: Parsed, io: Io): Promise<Pkcs12Bundle> {
+  const password = await resolvePassword(
+    { values: { 'auth-password-env': parsed.values['auth-password-env'], 'auth-password-file': parsed.values['auth-password-file'] }, positionals: [] },
+    io,
+    'auth-',
+    null,
+  );
+  return readPkcs12(await readInput(file), { password }).catch((err: unknown) => {
+    if (!(err instanceof PfxkitError)) throw err;
+    const hint = err.code === 'BAD_PASSWORD' ? ' (its password comes from --auth-password-env or --auth-password-file)' : '';
+    throw new PfxkitError(err.code, `--auth-pfx ${file}: ${err.message}${hint}`, { cause: err });
+  });
+}
+
 async function tokenSource(parsed: Parsed, io: Io, baseUrl: string): Promise<TokenSource> {
   const cloud = parseCloud(parsed.values.cloud);
   const envToken = io.env.PFXKIT_ACCESS_TOKEN;
   if (envToken !== undefined && envToken !== '') return staticToken(envToken);
   const authPfx = parsed.values['auth-pfx'];
   if (typeof authPfx === 'string') {
-    const password = await resolvePassword(
-      { values: { 'auth-password-env': parsed.values['auth-password-env'], 'auth-password-file': parsed.values['auth-password-file'] }, positionals: [] },
-      io,
-      'auth-',
-      null,
-    );
-    const bundle = await readPkcs12(await readInput(authPfx), { password }).catch((err: unknown) => {
-      // Named, so that a wrong sign-in certificate password is not taken for the bundle's own.
-      if (!(err instanceof PfxkitError)) throw err;
-      const hint = err.code === 'BAD_PASSWORD' ? ' (its password comes from --auth-password-env or --auth-password-file)' : '';
-      throw new PfxkitError(err.code, `--auth-pfx ${authPfx}: ${err.message}${hint}`, { cause: err });
-    });
+    const bundle = await readAuthPfx(authPfx, parsed, io);
     return credentialToken(await certificateCredential(bundle, io.env.AZURE_TENANT_ID, io.env.AZURE_CLIENT_ID, cloud), scopeFor(baseUrl));
   }
   return credentialToken(await defaultCredential(cloud), scopeFor(baseUrl));

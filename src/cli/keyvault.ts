@@ -9,13 +9,11 @@
 import { readFile } from 'node:fs/promises';
 import { PfxkitError } from '../errors.js';
 import { bundleToPem } from '../graph/credentials.js';
-import { readInput } from '../io/files.js';
-import { readPkcs12 } from '../pkcs12/read.js';
 import type { KeyVaultOptions } from '../sources/keyvault.js';
 import { KEYVAULT_CLOUDS, type KeyVaultRef } from '../sources/url.js';
 import type { Parsed } from './args.js';
 import type { Io } from './io.js';
-import { resolvePassword } from './password.js';
+import { readAuthPfx } from './graph.js';
 
 export const KEYVAULT_HELP = `Key Vault sources: FILE may be https://VAULT.vault.azure.net/secrets/NAME[/VERSION] or
   …/certificates/NAME[/VERSION] (a certificate URL reads its secret; national clouds:
@@ -27,17 +25,7 @@ export const KEYVAULT_HELP = `Key Vault sources: FILE may be https://VAULT.vault
   stand-ins; trust its certificate with NODE_EXTRA_CA_CERTS.`;
 
 async function authPfxCredential(file: string, parsed: Parsed, io: Io, ref: KeyVaultRef): Promise<KeyVaultOptions['credential']> {
-  const password = await resolvePassword(
-    { values: { 'auth-password-env': parsed.values['auth-password-env'], 'auth-password-file': parsed.values['auth-password-file'] }, positionals: [] },
-    io,
-    'auth-',
-    null,
-  );
-  const bundle = await readPkcs12(await readInput(file), { password }).catch((err: unknown) => {
-    if (!(err instanceof PfxkitError)) throw err;
-    const hint = err.code === 'BAD_PASSWORD' ? ' (its password comes from --auth-password-env or --auth-password-file)' : '';
-    throw new PfxkitError(err.code, `--auth-pfx ${file}: ${err.message}${hint}`, { cause: err });
-  });
+  const bundle = await readAuthPfx(file, parsed, io);
   const tenantId = io.env.AZURE_TENANT_ID;
   const clientId = io.env.AZURE_CLIENT_ID;
   if (!tenantId || !clientId) throw new PfxkitError('USAGE', '--auth-pfx needs AZURE_TENANT_ID and AZURE_CLIENT_ID in the environment');

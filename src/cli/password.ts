@@ -5,7 +5,7 @@
  */
 import { PfxkitError } from '../errors.js';
 import type { Parsed } from './args.js';
-import { readBounded } from '../io/files.js';
+import { readBounded, readStreamBounded } from '../io/files.js';
 
 /** One trailing line break is what `echo` and editors add (CRLF on Windows); it is not part of the password. */
 const chomp = (s: string): string => s.replace(/\r?\n$/, '');
@@ -25,17 +25,8 @@ export function passwordText(bytes: Uint8Array): string {
 /** Longest password source read (a file or standard input): more is refused, not read on. */
 const MAX_PASSWORD_BYTES = 64 * 1024;
 
-async function readAll(stdin: NodeJS.ReadableStream): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const c of stdin) {
-    const b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
-    total += b.length;
-    if (total > MAX_PASSWORD_BYTES) throw new PfxkitError('USAGE', `--password-stdin: more than ${MAX_PASSWORD_BYTES} bytes on standard input, not a password`);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
+const readAll = (stdin: NodeJS.ReadableStream): Promise<Uint8Array> =>
+  readStreamBounded(stdin, MAX_PASSWORD_BYTES, () => new PfxkitError('USAGE', `--password-stdin: more than ${MAX_PASSWORD_BYTES} bytes on standard input, not a password`));
 
 /** The line being typed at a prompt, and whether it is finished. */
 export interface LineState {

@@ -4,24 +4,15 @@
  * when FILE is a URL.
  */
 import { PfxkitError } from '../errors.js';
-import { MAX_INPUT_BYTES, readInput } from '../io/files.js';
+import { MAX_INPUT_BYTES, readInput, readStreamBounded } from '../io/files.js';
 import type { KeyVaultBundle } from '../sources/keyvault.js';
 import { looksLikeUrl, parseKeyVaultUrl } from '../sources/url.js';
 import type { Parsed } from './args.js';
 import type { Io } from './io.js';
 import { resolvePassword } from './password.js';
 
-async function readStdin(stdin: NodeJS.ReadableStream): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of stdin) {
-    const b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
-    size += b.length;
-    if (size > MAX_INPUT_BYTES) throw new PfxkitError('MALFORMED', `standard input is over ${MAX_INPUT_BYTES} bytes: too large for a PKCS#12 bundle`);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
+const readStdin = (stdin: NodeJS.ReadableStream): Promise<Uint8Array> =>
+  readStreamBounded(stdin, MAX_INPUT_BYTES, () => new PfxkitError('MALFORMED', `standard input is over ${MAX_INPUT_BYTES} bytes: too large for a PKCS#12 bundle`));
 
 /** The bytes of a bundle input; for a Key Vault source, also what was read (its password is the empty one). */
 export type BundleInput = Uint8Array & { readonly keyVault?: KeyVaultBundle };

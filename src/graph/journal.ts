@@ -14,6 +14,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { PfxkitError } from '../errors.js';
+import { isProcessAlive } from '../io/files.js';
 
 /** An upload sent (or about to be) whose outcome is not known. */
 export interface PendingUpload {
@@ -61,15 +62,6 @@ interface Holder {
   since: number;
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 async function readJson<T>(path: string): Promise<T | null> {
@@ -98,7 +90,7 @@ export function fileJournal(dir: string): Journal {
 
   const takeStale = async (path: string, holder: Holder | null): Promise<boolean> => {
     if (holder) {
-      if (holder.host !== hostname() || alive(holder.pid)) return false;
+      if (holder.host !== hostname() || isProcessAlive(holder.pid)) return false;
     } else {
       // Unreadable: being written this instant, or left half-written by a crash long ago.
       const s = await stat(path).catch(() => null);

@@ -9,6 +9,22 @@ import type { Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PfxkitError } from '../errors.js';
 
+/**
+ * A stream's bytes, at most `max` of them: past that, `over()` is thrown and the rest is not read
+ * (standard input may be endless).
+ */
+export async function readStreamBounded(stream: NodeJS.ReadableStream, max: number, over: () => Error): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    const b = Buffer.isBuffer(c) ? c : Buffer.from(c as string);
+    size += b.length;
+    if (size > max) throw over();
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Refuse inputs far larger than any PKCS#12 bundle before reading them into memory. */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
@@ -82,7 +98,8 @@ export async function checkWritable(paths: (string | null)[], force: boolean): P
 /** Our temporary files: `.pfxkit-tmp-<pid>-<random>-<target name>`, beside the target. */
 const TEMP = /^\.pfxkit-tmp-(\d+)-[0-9a-f]{12}-/;
 
-const alive = (pid: number): boolean => {
+/** Whether process `pid` runs on this machine (EPERM: it runs, as another user). */
+export const isProcessAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -99,7 +116,7 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const m = TEMP.exec(name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || isProcessAlive(Number(m[1]))) continue;
     const p = join(dir, name);
     const s = await lstat(p).catch(() => null);
     if (s?.isFile() && (await unlink(p).then(() => true, () => false))) removed.push(name);
