@@ -18,6 +18,7 @@ import { createHash, createPrivateKey, randomBytes, randomUUID, webcrypto, X509C
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PfxkitError } from '../errors.js';
+import { close, listen } from './listen.js';
 import { readPkcs12 } from '../pkcs12/read.js';
 import { pemToPkcs12 } from '../sources/pem.js';
 
@@ -170,24 +171,16 @@ export class KeyVaultEmulator {
     this.caPem = cert;
     const { createServer } = await import('node:https');
     this.server = createServer({ cert, key }, (req, res) => this.handle(req, res));
-    const server = this.server;
     const host = this.o.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port ?? 0, host, () => resolve());
-    });
-    const addr = server.address();
-    if (addr === null || typeof addr === 'string') throw new Error('keyvault emulator: no address');
-    this.url = `https://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+    const port = await listen(this.server, this.o.port ?? 0, host, 'keyvault emulator');
+    this.url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     return this.url;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await close(server);
   }
 
   /** Adds a secret version (any content); returns its versioned URL. */

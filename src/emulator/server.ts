@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { PfxkitError } from '../errors.js';
+import { close, listen } from './listen.js';
 import { authFrom, connectorView, findConnector, newConnector, uploadTo, type StoredConnector } from './connectors.js';
 import { HttpError } from './http-error.js';
 import { activeKey, addKey, createKeySet, findKeySet, keysetView, keyView, type StoredKeySet } from './keysets.js';
@@ -120,23 +121,15 @@ export class GraphEmulator {
         if (!res.headersSent) this.send(res, req, 500, { error: { code: 'InternalServerError', message: 'emulator failure' } });
       });
     });
-    const server = this.server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port ?? 0, this.o.host ?? '127.0.0.1', () => resolve());
-    });
-    const addr = server.address();
-    if (addr === null || typeof addr === 'string') throw new Error('emulator: no address');
-    this.url = `http://${this.o.host ?? '127.0.0.1'}:${addr.port}/v1.0`;
+    const port = await listen(this.server, this.o.port ?? 0, this.o.host ?? '127.0.0.1', 'emulator');
+    this.url = `http://${this.o.host ?? '127.0.0.1'}:${port}/v1.0`;
     return this.url;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await close(server);
   }
 
   /** Sets (or, with 0, lifts) the per-minute request limit. */
