@@ -1,6 +1,6 @@
 /** Typed apiConnector calls: list (all pages), get, create, patch, upload, delete. */
 import { PfxkitError } from '../errors.js';
-import { TransportError, type GraphHttp } from './http.js';
+import { TransportError, type GraphHttp, type RequestOptions } from './http.js';
 import { listAll } from './paging.js';
 import { PKCS12, type ApiConnector } from './types.js';
 
@@ -53,8 +53,8 @@ export async function replaceCertificate(http: GraphHttp, id: string, pkcs12Valu
  * POST uploadClientCertificate → 200 with the connector; appends to certificateList. Throws a
  * TransportError when the outcome is unknown (timeout, lost answer, 5xx): the caller re-reads.
  */
-export async function uploadClientCertificate(http: GraphHttp, id: string, pkcs12Value: string, password: string): Promise<ApiConnector> {
-  return (await http.request<ApiConnector>('POST', `${BASE}/${enc(id)}/uploadClientCertificate`, { body: { pkcs12Value, password }, secrets: [pkcs12Value, password] })).body;
+export async function uploadClientCertificate(http: GraphHttp, id: string, pkcs12Value: string, password: string, options: Pick<RequestOptions, 'beforeAttempt'> = {}): Promise<ApiConnector> {
+  return (await http.request<ApiConnector>('POST', `${BASE}/${enc(id)}/uploadClientCertificate`, { body: { pkcs12Value, password }, secrets: [pkcs12Value, password], ...options })).body;
 }
 
 export async function deleteConnector(http: GraphHttp, id: string): Promise<void> {

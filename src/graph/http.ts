@@ -37,6 +37,8 @@ export interface RequestOptions {
   idempotent?: boolean;
   /** Strings to cut out of any error message (the password, the pkcs12Value). */
   secrets?: string[];
+  /** Awaited before each attempt, the first and every retry (an upload records when it was sent). */
+  beforeAttempt?: () => Promise<void>;
 }
 
 export interface Response<T = unknown> {
@@ -207,6 +209,7 @@ export class GraphHttp {
     const idempotent = options.idempotent ?? method !== 'POST';
     for (let attempt = 0; ; attempt++) {
       let r: Awaited<ReturnType<GraphHttp['once']>>;
+      await options.beforeAttempt?.();
       try {
         r = await this.once(method, url, options);
       } catch (err) {

@@ -6,7 +6,7 @@
  */
 import { PfxkitError } from '../errors.js';
 import type { Target, TargetCertificate } from '../rotation/target.js';
-import type { GraphHttp } from './http.js';
+import type { GraphHttp, RequestOptions } from './http.js';
 import { listAll } from './paging.js';
 
 /** A trustFrameworkKey as Graph returns it. */
@@ -61,8 +61,8 @@ export async function createKeySet(http: GraphHttp, id: string): Promise<TrustFr
  * POST uploadPkcs12 → 200 with the new key. Not idempotent: a TransportError means the outcome is
  * unknown, and the caller re-reads the keyset before posting again.
  */
-export async function uploadPkcs12(http: GraphHttp, id: string, key: string, password: string): Promise<TrustFrameworkKey> {
-  return (await http.request<TrustFrameworkKey>('POST', `${BASE}/${enc(id)}/uploadPkcs12`, { body: { key, password }, secrets: [key, password] })).body;
+export async function uploadPkcs12(http: GraphHttp, id: string, key: string, password: string, options: Pick<RequestOptions, 'beforeAttempt'> = {}): Promise<TrustFrameworkKey> {
+  return (await http.request<TrustFrameworkKey>('POST', `${BASE}/${enc(id)}/uploadPkcs12`, { body: { key, password }, secrets: [key, password], ...options })).body;
 }
 
 /** The key B2C uses now, or null when the keyset has none (Graph answers 404). */

@@ -66,8 +66,8 @@ export async function rotateKeyset(run: Run, beta: GraphHttp, id: string, blank:
   try {
     const { value, password } = await run.sent('keyset');
     const list = (): Promise<TargetCertificate[]> => certificatesOf(beta, keyset.id);
-    const post = async (): Promise<TargetCertificate[]> => {
-      await uploadPkcs12(beta, keyset.id, value, password);
+    const post = async (beforeAttempt: () => Promise<void>): Promise<TargetCertificate[]> => {
+      await uploadPkcs12(beta, keyset.id, value, password, { beforeAttempt });
       return list();
     };
     // Verified on a fresh read of the keyset's keys and of getActiveKey after the write.

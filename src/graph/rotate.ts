@@ -18,6 +18,7 @@ import { rotateConnector } from './rotate-connector.js';
 import { rotateKeyset } from './rotate-keyset.js';
 import { asPfxkitError, encodingsOf, lockerOf, type ResultError, type RotateResult, type Run, type RunOptions } from './run.js';
 import type { ApiConnector } from './types.js';
+import type { TargetKind } from '../rotation/target.js';
 
 export type { Encoding, RotateResult } from './run.js';
 
@@ -92,33 +93,35 @@ async function pool<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>)
   return out;
 }
 
-type Job = { kind: 'connector'; id: string; connector?: ApiConnector } | { kind: 'keyset'; id: string };
+/** One target to rotate, or a connector name that resolves to none (or to several). */
+type Job = { kind: 'connector'; id: string; connector?: ApiConnector } | { kind: 'keyset'; id: string } | { kind: 'unresolved'; name: string; error: ResultError };
 
-interface Resolved {
-  jobs: Job[];
-  /** Names that resolve to no connector or to several, or a failed listing. */
-  failures: { name: string; error: ResultError }[];
-}
-
-/** Connector ids as given, and display names resolved by listing (each must name one connector). */
-async function resolveConnectors(http: GraphHttp, ids: string[], names: string[]): Promise<Resolved> {
-  const out: Resolved = { jobs: ids.map((id) => ({ kind: 'connector', id })), failures: [] };
-  if (!names.length) return out;
-  let all: ApiConnector[];
-  try {
-    all = await listConnectors(http);
-  } catch (err) {
-    const e = asPfxkitError(err);
-    for (const name of names) out.failures.push({ name, error: { code: e.code, message: e.message } });
-    return out;
+/** The targets in the order given (ids, names, keysets), each once: a name that resolves to an id given too is not rotated twice. */
+async function resolveTargets(http: GraphHttp, ids: string[], names: string[], keysets: string[]): Promise<Job[]> {
+  const jobs: Job[] = ids.map((id) => ({ kind: 'connector', id }));
+  if (names.length) {
+    let all: ApiConnector[] | null = null;
+    let failure: ResultError | null = null;
+    try {
+      all = await listConnectors(http);
+    } catch (err) {
+      const e = asPfxkitError(err);
+      failure = { code: e.code, message: e.message };
+    }
+    for (const name of names) {
+      const hits = all?.filter((c) => c.displayName === name) ?? [];
+      if (failure) jobs.push({ kind: 'unresolved', name, error: failure });
+      else if (hits.length === 1) jobs.push({ kind: 'connector', id: hits[0]!.id, connector: hits[0]! });
+      else if (hits.length) jobs.push({ kind: 'unresolved', name, error: { code: 'USAGE', message: `${hits.length} connectors are named "${name}": give --connector ID` } });
+      else jobs.push({ kind: 'unresolved', name, error: { code: 'GRAPH_NOT_FOUND', message: `no connector is named "${name}"` } });
+    }
   }
-  for (const name of names) {
-    const hits = all.filter((c) => c.displayName === name);
-    if (hits.length === 1) out.jobs.push({ kind: 'connector', id: hits[0]!.id, connector: hits[0]! });
-    else if (hits.length) out.failures.push({ name, error: { code: 'USAGE', message: `${hits.length} connectors are named "${name}": give --connector ID` } });
-    else out.failures.push({ name, error: { code: 'GRAPH_NOT_FOUND', message: `no connector is named "${name}"` } });
-  }
-  return out;
+  jobs.push(...keysets.map((id): Job => ({ kind: 'keyset', id })));
+  const seen = new Set<string>();
+  return jobs.filter((j) => {
+    const key = j.kind === 'unresolved' ? `name ${j.name}` : `${j.kind} ${j.id.toLowerCase()}`;
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
 }
 
 /**
@@ -152,7 +155,7 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
     log,
   };
   const encodings = encodingsOf(runOptions);
-  const blank = (kind: Job['kind'], id: string, displayName: string | null) => (fields: Partial<RotateResult>): RotateResult => ({
+  const blank = (kind: TargetKind, id: string, displayName: string | null) => (fields: Partial<RotateResult>): RotateResult => ({
     connector: kind === 'connector' ? { id, displayName } : null,
     keyset: kind === 'keyset' ? { id } : null,
     action: 'none',
@@ -172,7 +175,7 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
   if (!candidate || blockingErrors(validation).length) {
     // Refused before any Graph call: validation has the reasons.
     const message = `the candidate fails validation (${blockingErrors(validation).join(', ')}): nothing is written`;
-    const refused = (kind: Job['kind'], id: string, name: string | null): RotateResult => blank(kind, id, name)({ reason: message, error: { code: 'REFUSED', message } });
+    const refused = (kind: TargetKind, id: string, name: string | null): RotateResult => blank(kind, id, name)({ reason: message, error: { code: 'REFUSED', message } });
     const results = [...ids.map((id) => refused('connector', id, null)), ...names.map((n) => refused('connector', n, n)), ...keysets.map((k) => refused('keyset', k, null))];
     return { results, exitCode: 1 };
   }
@@ -203,6 +206,7 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
   const beta = keysets.length ? options.http.withBaseUrl(betaUrlOf(options.http.baseUrl)) : options.http;
 
   const one = async (job: Job): Promise<RotateResult> => {
+    if (job.kind === 'unresolved') return blank('connector', job.name, job.name)({ error: job.error });
     const fresh = blank(job.kind, job.id, job.kind === 'connector' ? (job.connector?.displayName ?? null) : null);
     try {
       return await run.locked(job.kind, job.id, () => (job.kind === 'connector' ? rotateConnector(run, job.id, job.connector, fresh) : rotateKeyset(run, beta, job.id, fresh)));
@@ -212,9 +216,7 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
     }
   };
 
-  const { jobs, failures } = await resolveConnectors(options.http, ids, names);
-  const early = failures.map((f) => blank('connector', f.name, f.name)({ error: f.error }));
-  const all: Job[] = [...jobs, ...keysets.map((id): Job => ({ kind: 'keyset', id }))];
-  const results = [...early, ...(await pool(all, Math.max(1, options.concurrency ?? 4), one))];
+  const jobs = await resolveTargets(options.http, ids, names, keysets);
+  const results = await pool(jobs, Math.max(1, options.concurrency ?? 4), one);
   return { results, exitCode: exitCodeOf(results) };
 }

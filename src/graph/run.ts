@@ -110,10 +110,13 @@ export function encodingsOf(o: RunOptions): Pick<Run, 'encoding' | 'sent' | 'exp
   };
   const explain = (e: PfxkitError, kind: TargetKind): string => {
     if (e.serviceCode !== 'AADB2C90213') return e.message;
+    const usual = 'B2C answers this when the password does not open the PFX, and for a PFX not encrypted with TripleDES-SHA1 (AES: OpenSSL 3\'s and keytool\'s default)';
     const why =
-      encoding(kind) === 'as-is' && gaps.length
-        ? `B2C answers this for a PFX that is not encrypted with TripleDES-SHA1, even with the right password, and this one was sent as-is (--as-is) with ${gaps.join(' and ')}: drop --as-is and pfxkit re-encodes it in memory`
-        : `B2C answers this when the password does not open the PFX, and for a PFX not encrypted with TripleDES-SHA1 (AES: OpenSSL 3's and keytool's default); this one was sent in the TripleDES-SHA1 form, so the password is the likely cause`;
+      encoding(kind) === 'compat'
+        ? `${usual}; but pfxkit re-encoded this one to TripleDES-SHA1 under the very password it sent, so neither applies: B2C may read a non-ASCII password differently, or refuse something else in the file`
+        : gaps.length
+          ? `B2C answers this for a PFX that is not encrypted with TripleDES-SHA1, even with the right password, and this one was sent as-is (--as-is) with ${gaps.join(' and ')}: drop --as-is and pfxkit re-encodes it in memory`
+          : `${usual}; this one was sent as it is, already TripleDES-SHA1, so the password given with it is the likely cause`;
     return `${e.message}. ${why}`;
   };
   return { encoding, sent, explain, validationWarnings: (kind) => warningsOf(o.validation, encoding(kind), gaps) };
@@ -155,10 +158,12 @@ const matches = (e: TargetCertificate, c: CandidateFacts): boolean => e.thumbpri
 export function verify(run: Run, r: RotateResult, list: TargetCertificate[]): RotateResult {
   const { candidate } = run;
   const keyset = r.keyset !== null;
-  const entry = list.find((e) => matches(e, candidate));
+  // With duplicates, any copy Graph marks active counts.
+  const entry = list.find((e) => matches(e, candidate) && e.isActive) ?? list.find((e) => matches(e, candidate));
   if (!entry) {
+    // Also when nothing was written: the thumbprint is there with other epochs, as Graph keeps it.
     const message = `${keyset ? 'the keyset' : "Graph's certificate list"} does not show ${candidate.thumbprint} with notBefore ${candidate.notBefore} and notAfter ${candidate.notAfter}`;
-    return { ...r, certificateList: list, error: r.action === 'none' ? null : { code: 'VERIFY_FAILED', message } };
+    return { ...r, certificateList: list, error: { code: 'VERIFY_FAILED', message } };
   }
   const duplicates = list.filter((e) => e.thumbprint.toUpperCase() === candidate.thumbprint).length - 1;
   const warnings = duplicates

@@ -33,11 +33,18 @@ export interface UploadTarget {
   label: string;
   /** Identifies the target across runs (the Graph origin and the id). */
   key: string;
-  /** The upload; resolves with the certificates Graph's answer shows (or a re-read after it). */
-  post: () => Promise<TargetCertificate[]>;
+  /**
+   * The upload; resolves with the certificates Graph's answer shows (or a re-read after it).
+   * `beforeAttempt` must be awaited before each attempt the HTTP layer makes (a 429 is retried
+   * there): it records when the post went out.
+   */
+  post: (beforeAttempt: () => Promise<void>) => Promise<TargetCertificate[]>;
   /** The target's certificates now. */
   list: () => Promise<TargetCertificate[]>;
 }
+
+/** Look-ups for one unknown outcome at the most (15 s apart at the longest). */
+const MAX_LOOKUPS = 100;
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -51,7 +58,9 @@ export async function uploadThenLookUp(ctx: UploadContext, target: UploadTarget,
 
   /** Looks until the post in `rec` shows or can no longer land (then null, and the record goes). */
   const settle = async (rec: PendingUpload): Promise<TargetCertificate[] | null> => {
-    for (let wait = 1000; ; wait = Math.min(wait * 2, 15_000)) {
+    for (let wait = 1000, looks = 1; ; wait = Math.min(wait * 2, 15_000), looks++) {
+      // A clock that does not move would look for ever: the outcome stays unknown, the record kept.
+      if (looks > MAX_LOOKUPS) throw new PfxkitError('GRAPH_UNAVAILABLE', `upload to ${target.label}: still not there after ${MAX_LOOKUPS} look-ups, and it may still land: not posted again`);
       const list = await target.list();
       if (present(list)) {
         await ctx.journal.clear(key);
@@ -73,24 +82,29 @@ export async function uploadThenLookUp(ctx: UploadContext, target: UploadTarget,
     const list = await settle(prior);
     if (list) return list;
   }
-  for (let attempt = 1; ; attempt++) {
-    const startedAt = ctx.now();
-    const rec: PendingUpload = { target: target.label, thumbprint, pid: process.pid, host: hostname(), startedAt, landBy: startedAt + ctx.timeoutMs + ctx.graceMs };
+  const rec: PendingUpload = { target: target.label, thumbprint, pid: process.pid, host: hostname(), startedAt: 0, landBy: 0 };
+  /** Before each attempt (429s are retried inside the HTTP layer): this post may land until its timeout and the grace. */
+  const sending = async (): Promise<void> => {
+    rec.startedAt = ctx.now();
+    rec.landBy = rec.startedAt + ctx.timeoutMs + ctx.graceMs;
     await ctx.journal.record(key, rec);
+  };
+  for (let attempt = 1; ; attempt++) {
     try {
-      const list = await target.post();
+      const list = await target.post(sending);
       await ctx.journal.clear(key);
       return list;
     } catch (err) {
       if (!(err instanceof TransportError)) {
-        // A definite answer (4xx, or a retried-out 429): nothing was added.
+        // A definite answer (4xx, or a retried-out 429) to the upload, or a failed read after a
+        // 200: either way no upload is in flight.
         await ctx.journal.clear(key);
         throw err;
       }
-      if (err.status !== null) {
-        rec.landBy = ctx.now();
-        await ctx.journal.record(key, rec);
-      }
+      // Graph's 500 or 503 ends its work; no answer, or a gateway's 502/504, may still be followed
+      // by the upload landing, for the grace from now.
+      rec.landBy = err.status === 500 || err.status === 503 ? ctx.now() : Math.max(rec.landBy, ctx.now() + ctx.graceMs);
+      await ctx.journal.record(key, rec);
       ctx.log(`${target.label}: upload outcome unknown (${err.message}); looking for the certificate before sending it again`);
       const list = await settle(rec);
       if (list) return list;

@@ -3,7 +3,7 @@
 // duplicates that exist anyway. Requests are held by the emulator until the test lets them go
 // (no timed waits); the clock is injected.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,37 @@ describe('one upload per certificate per connector', () => {
     expect(emulator.count('GET', /./) - before).toBe(2); // the plan's read and one look-up
   });
 
+  it('an upload retried after a long 429 is given its grace from when it was sent, not from the first try', async () => {
+    const { url, journal } = await setup();
+    const http0 = client(url, emulator.token);
+    const conn = await createConnector(http0, basicConnector('x'));
+    await run(http0, journal, first, [conn.id]);
+    const held = hold();
+    emulator.faults.push({ kind: 'throttle', method: 'POST', path: /uploadClientCertificate$/, retryAfter: '100' });
+    let clock = 5_000_000;
+    const sleeps: number[] = [];
+    const http = new GraphHttp({
+      baseUrl: url,
+      token: staticToken(emulator.token),
+      timeoutMs: 300,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+        // After the 429's wait, the retried post is held past the client's timeout.
+        if (sleeps.length === 1) emulator.faults.push({ kind: 'delay', hold: held.promise, method: 'POST', path: /uploadClientCertificate$/ });
+        if (sleeps.length === 2) {
+          // Looking for the timed-out post: Graph finishes it meanwhile.
+          held.release();
+          await until(() => emulator.requests.some((r) => /uploadClientCertificate$/.test(r.path) && r.status !== 0 && r.status !== 429), 'the held upload is processed');
+        }
+      },
+    });
+    const r = await run(http, journal, second, [conn.id], { clock: () => clock });
+    expect(r.results[0]).toMatchObject({ action: 'upload', verified: true, duplicates: 0, error: null });
+    expect(sleeps[0]).toBe(100_000);
+    expect(await copies(http0, conn.id, second)).toBe(1);
+  });
+
   it('an unanswered upload that never lands: looked up until its timeout plus the grace has passed, then posted again', async () => {
     const { url, journal } = await setup();
     const sleeps: number[] = [];
@@ -164,7 +195,7 @@ describe('one upload per certificate per connector', () => {
     const writes = emulator.requests.filter((q) => q.method !== 'GET').length;
     const r = await run(http, journal, first, [conn.id], { clock: () => clock, lockWaitMs: 5_000 });
     expect(r.exitCode).toBe(2);
-    expect(r.results[0]!.error).toEqual({ code: 'GRAPH_UNAVAILABLE', message: expect.stringMatching(/^another pfxkit run \(pid \d+ on .+, since 1970-01-01T00:00:00Z\) is rotating connector .+; waited 5 s for it \(--lock-wait\), nothing was written$/) });
+    expect(r.results[0]!.error).toEqual({ code: 'GRAPH_UNAVAILABLE', message: expect.stringMatching(/^another pfxkit run \(pid \d+ on .+, since 1970-01-01T00:00:00Z\) is rotating connector .+; waited 5 s for it \(--lock-wait\), nothing was written \(lock file .+\.lock\)$/) });
     expect(emulator.requests.filter((q) => q.method !== 'GET').length).toBe(writes);
     await release();
     expect((await run(http, journal, first, [conn.id])).results[0]).toMatchObject({ action: 'replace', verified: true });
@@ -181,6 +212,44 @@ describe('one upload per certificate per connector', () => {
     mkdirSync(lockDir, { recursive: true });
     writeFileSync(join(lockDir, `${key}.lock`), JSON.stringify({ pid, host: hostname(), since: 0 }));
     expect((await run(http, journal, first, [conn.id], { lockWaitMs: 0 })).results[0]).toMatchObject({ action: 'replace', verified: true });
+  });
+
+  it('a stale lock is taken over by one run only, even when two find it at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pfxkit-journal-'));
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => dead.on('close', r));
+    mkdirSync(join(dir, 'locks'), { recursive: true });
+    writeFileSync(join(dir, 'locks', 'k.lock'), JSON.stringify({ pid: dead.pid, host: hostname(), since: 0 }));
+    const opts = { waitMs: 60_000, sleep: () => new Promise<void>((r) => setImmediate(r)), now: Date.now };
+    const order: string[] = [];
+    const take = async (name: string): Promise<void> => {
+      const release = await fileJournal(dir).lock('k', 'x', opts);
+      order.push(`${name} in`);
+      await new Promise((r) => setImmediate(r));
+      order.push(`${name} out`);
+      await release();
+    };
+    await Promise.all([take('a'), take('b')]);
+    // Never both inside at once.
+    expect([order.slice(0, 2), order.slice(2)].map((pair) => pair[0]!.split(' ')[0] === pair[1]!.split(' ')[0])).toEqual([true, true]);
+  });
+
+  it("another host's lock is taken over after an hour, not before; the error names the lock file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pfxkit-journal-'));
+    mkdirSync(join(dir, 'locks'), { recursive: true });
+    const lock = join(dir, 'locks', 'k.lock');
+    writeFileSync(lock, JSON.stringify({ pid: 1, host: 'a-replaced-container', since: 0 }));
+    const opts = { waitMs: 0, sleep: async () => undefined, now: () => 0 };
+    await expect(fileJournal(dir).lock('k', 'connector x', opts)).rejects.toMatchObject({ code: 'GRAPH_UNAVAILABLE', message: expect.stringContaining(`(lock file ${lock})`) });
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(lock, twoHoursAgo, twoHoursAgo);
+    await (await fileJournal(dir).lock('k', 'connector x', opts))();
+  });
+
+  it('a state folder that cannot be used is USAGE naming PFXKIT_STATE_DIR', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pfxkit-journal-')), 'not-a-folder');
+    writeFileSync(file, '');
+    await expect(fileJournal(file).lock('k', 'x', { waitMs: 0, sleep: async () => undefined, now: () => 0 })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/PFXKIT_STATE_DIR\) cannot be used: ENOTDIR/) });
   });
 
   it('a duplicate that exists anyway is reported: duplicates and a warning, not silence', async () => {

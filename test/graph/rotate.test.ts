@@ -191,10 +191,14 @@ describe.each(['newest', 'oldest'] as const)('rotate against the emulator, activ
     for (const n of ['a', 'b', 'c', 'd', 'e']) await createConnector(http, basicConnector(n));
     expect((await listConnectors(http)).map((c) => c.displayName)).toEqual(['a', 'b', 'c', 'd', 'e']);
     const r = await rotate({ http, bundle: first.bundle, pkcs12: first.pkcs12, password: first.password, connectorNames: ['e', 'zz'], now: NOW });
+    // In the order given; a name that resolves to an id given too is rotated once.
     expect(r.results.map((x) => [x.connector?.displayName, x.error?.code ?? x.action])).toEqual([
-      ['zz', 'GRAPH_NOT_FOUND'],
       ['e', 'replace'],
+      ['zz', 'GRAPH_NOT_FOUND'],
     ]);
+    const e = (await listConnectors(http)).find((c) => c.displayName === 'e')!;
+    const once = await rotate({ http, bundle: second.bundle, pkcs12: second.pkcs12, password: second.password, connectors: [e.id, e.id.toUpperCase()], connectorNames: ['e'], now: NOW });
+    expect(once.results.map((x) => x.connector?.id)).toEqual([e.id]);
   });
 
   it('secrets never reach results or error messages', async () => {
@@ -231,7 +235,7 @@ describe.each(['newest', 'oldest'] as const)('rotate against the emulator, activ
     const conn = await createConnector(http, basicConnector('x'));
     await run(http, first, [conn.id]);
     const r = await run(http, { ...second, password: 'not-the-password' }, [conn.id]);
-    expect(r.results[0]!.error!.message).toMatch(/AADB2C90213.*the password is the likely cause/);
+    expect(r.results[0]!.error!.message).toMatch(/AADB2C90213.*already TripleDES-SHA1, so the password given with it is the likely cause/);
   });
 
   it('a not-yet-valid candidate is refused for a replace (Basic switch or --mode replace) before any write, and staged by an upload', async () => {
