@@ -114,12 +114,15 @@ export async function emulatorCommand(args: string[], io: Io, signal?: AbortSign
     print(io, `pfxkit emulator listening on ${url}\n  export PFXKIT_GRAPH_URL=${url}\n  export PFXKIT_ACCESS_TOKEN=${emulator.token}`);
   }
   io.stderr.write('pfxkit: emulator running; Ctrl-C to stop\n');
+  let stop = (): void => undefined;
   await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
+    stop = resolve;
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     signal?.addEventListener('abort', stop, { once: true });
   });
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
   await emulator.stop();
   io.stderr.write('pfxkit: emulator stopped\n');
   return 0;

@@ -254,6 +254,7 @@ export class GraphHttp {
   /** The bearer tokens sent (the last few), cut out of error messages whatever the server echoes. */
   private readonly tokens: string[] = [];
   private remember(token: string): string {
+    // The newest four.
     if (!this.tokens.includes(token)) this.tokens.splice(0, Math.max(0, this.tokens.length - 3), token);
     return token;
   }

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { PfxkitError, toPfxkitError } from '../errors.js';
 import { createClientBundle, type Created } from '../pkcs12/convert.js';
-import { createConnector, deleteConnector, getConnector, replaceCertificate, uploadClientCertificate } from './connectors.js';
+import { createConnector, deleteConnector, getConnector, listConnectors, replaceCertificate, uploadClientCertificate } from './connectors.js';
 import { TransportError, type GraphHttp } from './http.js';
 import { certificateListOf, type CertificateListEntry } from './types.js';
 
@@ -66,11 +66,22 @@ export async function probeGraph(options: ProbeOptions): Promise<ProbeResult> {
   const aes = await mint('aes', 32, 'modern');
 
   step('creating a scratch connector on Basic authentication');
-  const connector = await createConnector(http, {
-    displayName: `pfxkit-probe-${randomBytes(4).toString('hex')}`,
-    targetUrl: 'https://pfxkit-probe.invalid/',
-    authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'pfxkit-probe', password: randomBytes(18).toString('base64url') },
-  });
+  const displayName = `pfxkit-probe-${randomBytes(4).toString('hex')}`;
+  let connector;
+  try {
+    connector = await createConnector(http, {
+      displayName,
+      targetUrl: 'https://pfxkit-probe.invalid/',
+      authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'pfxkit-probe', password: randomBytes(18).toString('base64url') },
+    });
+  } catch (err) {
+    // A lost answer: the connector may exist. Its name is ours alone: find it and delete it.
+    const left = (await listConnectors(http).catch(() => [])).filter((c) => c.displayName === displayName);
+    const gone = await Promise.all(left.map((c) => removed(http, c.id)));
+    const e = toPfxkitError(err, 'GRAPH_UNAVAILABLE');
+    const what = left.length ? (gone.every(Boolean) ? `; the scratch connector ${displayName} was deleted` : `; the scratch connector ${displayName} could NOT be deleted: delete it by hand`) : '';
+    throw new PfxkitError(e.code, `${e.message}${what}`, { cause: err, serviceCode: e.serviceCode });
+  }
   const id = connector.id;
   const list = async (): Promise<CertificateListEntry[]> => certificateListOf(await getConnector(http, id));
   /** Whether Graph took an upload: true on 200, false on a 4xx; an unknown outcome is settled by a re-read. */

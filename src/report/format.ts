@@ -82,18 +82,19 @@ function labels(r: ReportRow): string {
  * node_exporter's textfile collector.
  */
 export function formatPrometheus(report: Report): string {
-  const metric = (name: string, help: string, value: (r: ReportRow) => number): string[] => [
-    `# HELP ${name} ${help}`,
-    `# TYPE ${name} gauge`,
-    ...report.rows.map((r) => `${name}${labels(r)} ${value(r)}`),
-  ];
+  // One series a label set: a certificate Graph lists twice on one connector is one series.
+  const seen = new Set<string>();
+  const rows = report.rows.filter((r) => !seen.has(labels(r)) && Boolean(seen.add(labels(r))));
+  const metric = (name: string, help: string, value: (r: ReportRow) => number): string[] => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...rows.map((r) => `${name}${labels(r)} ${value(r)}`)];
+  // Notices (an expiring key with no successor, a connector with no certificate) are not read errors.
+  const readErrors = report.errors.filter((e) => e.code !== 'EXPIRES_SOON' && e.code !== 'NO_CERTIFICATE').length;
   const lines = [
     ...metric('x509_cert_not_after', 'The date after which the certificate expires. Expressed as a Unix Epoch Time.', (r) => r.notAfter),
     ...metric('x509_cert_not_before', 'The date before which the certificate is not valid. Expressed as a Unix Epoch Time.', (r) => r.notBefore),
     ...metric('x509_cert_expired', 'Indicates if the certificate is currently expired.', (r) => (r.status === 'expired' ? 1 : 0)),
     '# HELP x509_read_errors Sources that could not be read in this report.',
     '# TYPE x509_read_errors gauge',
-    `x509_read_errors ${report.errors.length}`,
+    `x509_read_errors ${readErrors}`,
   ];
   return `${lines.join('\n')}\n`;
 }

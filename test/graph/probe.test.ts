@@ -53,6 +53,13 @@ describe('probeGraph', () => {
     expect(await listConnectors(http)).toEqual([]);
   });
 
+  it('a lost answer to the scratch connector\'s creation: found by its name and deleted', async () => {
+    const http = await setup();
+    emulator.faults.push({ kind: 'lose-response', method: 'POST', path: /apiConnectors$/ });
+    await expect(probeGraph({ http, now: NOW })).rejects.toMatchObject({ code: 'GRAPH_UNAVAILABLE', message: expect.stringMatching(/the scratch connector pfxkit-probe-[0-9a-f]{8} was deleted$/) });
+    expect(await listConnectors(http)).toEqual([]);
+  });
+
   it('an abort between steps (Ctrl-C) stops and deletes the scratch connector', async () => {
     const http = await setup();
     const abort = new AbortController();

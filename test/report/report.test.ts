@@ -132,7 +132,8 @@ describe('report of files and folders', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const text = readFileSync(out, 'utf8');
-    expect(text.match(/^x509_cert_not_after\{/gm)).toHaveLength(6);
+    // bundle.pem holds one certificate twice: two rows, one series (Prometheus refuses a repeated label set).
+    expect(text.match(/^x509_cert_not_after\{/gm)).toHaveLength(5);
     expect(text).toMatch(/x509_cert_expired\{thumbprint="[0-9A-F]{40}",subject_CN="pfxkit expired",filepath=".*openssl3-expired\.p12"\} 1/);
     expect(text).toMatch(/^x509_read_errors 1$/m);
     expect(r.stderr).toMatch(/broken-random\.pfx: MALFORMED/);
@@ -146,6 +147,13 @@ describe('report of files and folders', () => {
     expect((await run(['report', bad], { now: NOW })).code).toBe(3);
     expect((await run(['report', bad, '--no-exit-code'], { now: NOW })).code).toBe(0);
     expect((await run(['report', '/no/such/path'], { now: NOW })).code).toBe(3);
+  });
+
+  it('Prometheus: one series a label set (a certificate listed twice), and notices are not read errors', () => {
+    const r = { source: 'graph' as const, connector: { id: 'c', displayName: 'n' }, keyset: null, kid: null, path: null, thumbprint: 'AB', subject: null, notBefore: 0, notAfter: 1, daysRemaining: 0, renewAt: 0, isActive: true, status: 'ok' as const };
+    const text = formatPrometheus({ generatedAt: 0, rows: [r, { ...r }], errors: [{ keyset: 'k', code: 'EXPIRES_SOON', message: 'm' }, { path: '/x', code: 'MALFORMED', message: 'm' }] });
+    expect(text.split('\n').filter((l) => l.startsWith('x509_cert_not_after{'))).toHaveLength(1);
+    expect(text).toMatch(/^x509_read_errors 1$/m);
   });
 
   it('CSV is RFC 4180; labels and CNs are escaped', () => {
