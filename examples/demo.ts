@@ -26,7 +26,7 @@ const step = (title: string): void => console.log(`\n${bold(`== ${title}`)}`);
 // The emulator behaves as B2C documents: it refuses AES-encrypted bundles (AADB2C90213).
 const emulator = new GraphEmulator();
 const url = await emulator.start();
-const env = { ...process.env, PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token, PFXKIT_PASSWORD: 'demo-only-password', NO_COLOR: '1' };
+const env = { ...process.env, PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token, PFXKIT_PASSWORD: 'demo-only-password', NO_COLOR: '1', PFXKIT_STATE_DIR: join(work, 'state') };
 
 /** Runs the CLI as a user would (asynchronously: the emulator answers from this process). */
 async function pfxkit(...args: string[]): Promise<void> {

@@ -10,11 +10,12 @@
  *   CONNECTOR_IDS             comma-separated connector ids (optional)
  *   KEYSET_IDS                comma-separated keyset ids, e.g. B2C_1A_RestApiClientCertificate (optional)
  *   PFXKIT_GRAPH_URL          optional (default https://graph.microsoft.com/v1.0)
- *   PFXKIT_STATE_DIR          a writable folder for rotate's locks, e.g. /tmp/pfxkit (optional)
+ *   PFXKIT_STATE_DIR          a writable folder for rotate's locks and upload records (optional).
+ *                             Locks are per machine: on a plan that scales out, keep the app to
+ *                             one instance (WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT=1) so that
+ *                             the timer and the Event Grid trigger never rotate at once.
  */
-import { credentialToken, defaultCredential, GraphHttp, graphBaseUrl, PfxkitError, readPkcs12, rotate, scopeFor } from 'pfxkit';
-// The Key Vault source lives in the package too; this repository's examples import it by path.
-import { readKeyVaultBundle } from 'pfxkit';
+import { credentialToken, defaultCredential, GraphHttp, graphBaseUrl, PfxkitError, readKeyVaultBundle, readPkcs12, rotate, scopeFor } from 'pfxkit';
 
 export interface RotationOutcome {
   ok: boolean;

@@ -8,9 +8,11 @@ import { print, printJson, type Io } from './io.js';
 export const EMULATOR_HELP = `Usage: pfxkit emulator [--port N] [--state FILE] [--rules FILE] [options]
 
 Runs a local HTTP server that behaves like Graph's apiConnectors (list with paging, get, create,
-PATCH replacing the certificate list, uploadClientCertificate appending, delete, Graph's error
-format) on 127.0.0.1, for offline tries, demos and tests. It requires a bearer token, printed at
-start, and keeps no secret (Basic passwords and pkcs12Value are dropped).
+PATCH replacing the certificate list, uploadClientCertificate appending, delete) and, under /beta,
+B2C policy keysets (list, get, create, delete, uploadPkcs12, getActiveKey: the key whose nbf
+passed last), with Graph's error format, on 127.0.0.1, for offline tries, demos and tests. It
+requires a bearer token, printed at start, and keeps no secret (Basic passwords, pkcs12Value and
+keys' passwords are dropped; --state holds connectors and keysets).
 
 By default it follows what Graph and B2C document: AES-encrypted bundles are answered with
 AADB2C90213 "The certificate password provided in request is incorrect", "password" is required

@@ -72,15 +72,15 @@ Options:
 ${COMMON_HELP}
   --dry-run                plan only (the same as pfxkit plan)
   --require-active         fail (exit 1) when Graph does not show the certificate active afterwards
-  --concurrency N          connectors handled at once (default 4)
-  --lock-wait SECONDS      how long to wait for another pfxkit run rotating the same connector
+  --concurrency N          targets handled at once (default 4)
+  --lock-wait SECONDS      how long to wait for another pfxkit run rotating the same target
                            (default 120), then stop with GRAPH_UNAVAILABLE
 
-One upload per certificate per connector, whatever runs at once on this machine: each connector
-is locked while it is rotated, and an upload whose outcome is unknown (a timeout, a lost answer,
-a 5xx, a killed run) is recorded until it is settled; the connector is looked up until that
-upload could no longer land (at once and after 1, 2, 4 ... s; its timeout plus a minute when no
-answer came) before it is posted again, by this run or the next. Locks and records live in
+One upload per certificate per target, whatever runs at once on this machine: each connector or
+keyset is locked while it is rotated, and an upload whose outcome is unknown (a timeout, a lost
+answer, a 5xx, a killed run) is recorded until it is settled; the target is looked up until that
+upload could no longer land (at once and after 1, 2, 4 ... s; for a post with no answer, or a
+gateway's 502/504, a minute after it) before it is posted again, by this run or the next. Locks and records live in
 PFXKIT_STATE_DIR (default $XDG_STATE_HOME/pfxkit or ~/.local/state/pfxkit); they hold no secret.
 A thumbprint Graph lists more than once anyway is counted in "duplicates", with a warning.
 
@@ -88,7 +88,8 @@ ${PASSWORD_HELP}
 
 ${GRAPH_HELP}
 
-A failed connector's error is in its result and on stderr as "pfxkit: CODE: message".
+A failed target's error is in its result and on stderr as "pfxkit: CODE: connector ID: message"
+(or "keyset ID").
 Exit codes: 0 every target done and verified; 1 a refusal, a failed verification or an inactive
 certificate with --require-active; 2 an error (unreadable input, Graph failure, usage).
 `;

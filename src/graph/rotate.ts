@@ -5,7 +5,7 @@
  * one could still land (upload.ts). Which certificate is active is read from Graph, never
  * predicted. One target's failure never stops the others.
  */
-import { PfxkitError } from '../errors.js';
+import { PfxkitError, type Problem } from '../errors.js';
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import { blockingErrors, candidateOf, type RotateMode } from '../rotation/plan.js';
 import { validateBundle } from '../validate/validate.js';
@@ -16,7 +16,7 @@ import type { GraphHttp } from './http.js';
 import { defaultStateDir, fileJournal, type Journal } from './journal.js';
 import { rotateConnector } from './rotate-connector.js';
 import { rotateKeyset } from './rotate-keyset.js';
-import { asPfxkitError, encodingsOf, lockerOf, type ResultError, type RotateResult, type Run, type RunOptions } from './run.js';
+import { asPfxkitError, encodingsOf, lockerOf, type RotateResult, type Run, type RunOptions } from './run.js';
 import type { ApiConnector } from './types.js';
 import type { TargetKind } from '../rotation/target.js';
 
@@ -69,7 +69,7 @@ export interface RotateReport {
   exitCode: 0 | 1 | 2;
 }
 
-const VERDICT_CODES = new Set<ResultError['code']>(['REFUSED', 'VERIFY_FAILED']);
+const VERDICT_CODES = new Set<Problem['code']>(['REFUSED', 'VERIFY_FAILED']);
 
 function exitCodeOf(results: RotateResult[]): 0 | 1 | 2 {
   let worst: 0 | 1 | 2 = 0;
@@ -94,14 +94,14 @@ async function pool<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>)
 }
 
 /** One target to rotate, or a connector name that resolves to none (or to several). */
-type Job = { kind: 'connector'; id: string; connector?: ApiConnector } | { kind: 'keyset'; id: string } | { kind: 'unresolved'; name: string; error: ResultError };
+type Job = { kind: 'connector'; id: string; connector?: ApiConnector } | { kind: 'keyset'; id: string } | { kind: 'unresolved'; name: string; error: Problem };
 
 /** The targets in the order given (ids, names, keysets), each once: a name that resolves to an id given too is not rotated twice. */
 async function resolveTargets(http: GraphHttp, ids: string[], names: string[], keysets: string[]): Promise<Job[]> {
   const jobs: Job[] = ids.map((id) => ({ kind: 'connector', id }));
   if (names.length) {
     let all: ApiConnector[] | null = null;
-    let failure: ResultError | null = null;
+    let failure: Problem | null = null;
     try {
       all = await listConnectors(http);
     } catch (err) {

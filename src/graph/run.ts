@@ -36,7 +36,6 @@ export interface RotateResult {
   error: Problem | null;
 }
 
-export type ResultError = NonNullable<RotateResult['error']>;
 
 /** The bytes and password one kind of target gets. */
 export interface Sent {

@@ -247,7 +247,7 @@ export function nagiosExitCode(report: Report): 0 | 1 | 2 | 3 {
  *
  * @example
  * ```ts
- * const report = mergeReports([await reportConnectors(http, o), await reportKeysets(beta, o)]);
+ * const report = mergeReports([await reportConnectors(http, o), await reportKeysets(beta, o)], Math.floor(Date.now() / 1000));
  * process.exitCode = nagiosExitCode(report);
  * ```
  */
