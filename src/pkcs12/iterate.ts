@@ -386,9 +386,3 @@ export async function runChains(alg: string, chains: readonly Chain[], pause?: P
     if (wait) await wait;
   }
 }
-
-/** The same without yielding (the writer's few short derivations). */
-export function runChainsSync(alg: string, chains: readonly Chain[], using: Kernels = kernels()): void {
-  const it = schedule(alg, chains, using);
-  while (!it.next().done);
-}

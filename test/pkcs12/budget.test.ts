@@ -103,7 +103,7 @@ describe('decryption in chunks', () => {
     };
     const many = Array.from({ length: 400 }, () => certs.certificateDer[0]!);
     for (const profile of ['compat', 'modern'] as const) {
-      const file = writePkcs12({ certificates: many }, { password: 'pw', profile, iterations: 1000 });
+      const file = await writePkcs12({ certificates: many }, { password: 'pw', profile, iterations: 1000 });
       expect(file.length).toBeGreaterThan(300 * 1024);
       const back = await readPkcs12(file, { password: 'pw' });
       expect(back.certificates).toHaveLength(400);
