@@ -15,96 +15,42 @@
 import { hash } from 'node:crypto';
 import { SCALAR_WASM, SHA224_IV, SHA256_IV, SHA256_K as K256 } from './sha-wasm.js';
 
+const SHA1_IV = Int32Array.from([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0]);
+/** SHA-1's round constants, one for each 20 rounds. */
+const SHA1_K = Int32Array.from([0x5a827999, 0x6ed9eba1, 0x8f1bbcdc | 0, 0xca62c1d6 | 0]);
+
 /**
- * `state` ← SHA-1 of the 20 bytes it holds, `count` times. One block a step: the five state words,
- * then the fixed padding (0x80, zeros, bit length 160). The schedule runs in a 16-word ring,
- * computed inside the rounds, and the rounds are four branch-free loops.
+ * `state` ← SHA-1 of the 20 bytes it holds, `count` times (FIPS 180-4 section 6.1.2). One block a
+ * step: the five state words, then the fixed padding (0x80, zeros, bit length 160). The schedule
+ * runs in a 16-word ring, computed inside the rounds.
  */
 function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
-  let h0 = state[0]!, h1 = state[1]!, h2 = state[2]!, h3 = state[3]!, h4 = state[4]!;
-  const i0 = 0x67452301, i1 = 0xefcdab89 | 0, i2 = 0x98badcfe | 0, i3 = 0x10325476, i4 = 0xc3d2e1f0 | 0;
   for (let it = 0; it < count; it++) {
-    W[0] = h0;
-    W[1] = h1;
-    W[2] = h2;
-    W[3] = h3;
-    W[4] = h4;
+    for (let i = 0; i < 5; i++) W[i] = state[i]!;
     W[5] = 0x80000000 | 0;
-    W[6] = 0;
-    W[7] = 0;
-    W[8] = 0;
-    W[9] = 0;
-    W[10] = 0;
-    W[11] = 0;
-    W[12] = 0;
-    W[13] = 0;
-    W[14] = 0;
+    W.fill(0, 6, 15);
     W[15] = 160;
-    let a = i0, b = i1, c = i2, d = i3, e = i4;
-    let i = 0;
-    for (; i < 16; i++) {
-      const t = (e + 0x5a827999 + W[i]! + ((b & c) | (~b & d)) + ((a << 5) | (a >>> 27))) | 0;
+    let a = SHA1_IV[0]!, b = SHA1_IV[1]!, c = SHA1_IV[2]!, d = SHA1_IV[3]!, e = SHA1_IV[4]!;
+    for (let i = 0; i < 80; i++) {
+      let w = W[i & 15]!;
+      if (i >= 16) {
+        const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ w;
+        w = (x << 1) | (x >>> 31);
+        W[i & 15] = w;
+      }
+      const f = i < 20 ? (b & c) | (~b & d) : i >= 40 && i < 60 ? (b & c) | (b & d) | (c & d) : b ^ c ^ d;
+      const t = (e + SHA1_K[(i / 20) | 0]! + w + f + ((a << 5) | (a >>> 27))) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
       b = a;
       a = t;
     }
-    for (; i < 20; i++) {
-      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
-      const w = (x << 1) | (x >>> 31);
-      W[i & 15] = w;
-      const t = (e + 0x5a827999 + w + ((b & c) | (~b & d)) + ((a << 5) | (a >>> 27))) | 0;
-      e = d;
-      d = c;
-      c = (b << 30) | (b >>> 2);
-      b = a;
-      a = t;
-    }
-    for (; i < 40; i++) {
-      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
-      const w = (x << 1) | (x >>> 31);
-      W[i & 15] = w;
-      const t = (e + 0x6ed9eba1 + w + (b ^ c ^ d) + ((a << 5) | (a >>> 27))) | 0;
-      e = d;
-      d = c;
-      c = (b << 30) | (b >>> 2);
-      b = a;
-      a = t;
-    }
-    for (; i < 60; i++) {
-      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
-      const w = (x << 1) | (x >>> 31);
-      W[i & 15] = w;
-      const t = (e + (0x8f1bbcdc | 0) + w + ((b & c) | (b & d) | (c & d)) + ((a << 5) | (a >>> 27))) | 0;
-      e = d;
-      d = c;
-      c = (b << 30) | (b >>> 2);
-      b = a;
-      a = t;
-    }
-    for (; i < 80; i++) {
-      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
-      const w = (x << 1) | (x >>> 31);
-      W[i & 15] = w;
-      const t = (e + (0xca62c1d6 | 0) + w + (b ^ c ^ d) + ((a << 5) | (a >>> 27))) | 0;
-      e = d;
-      d = c;
-      c = (b << 30) | (b >>> 2);
-      b = a;
-      a = t;
-    }
-    h0 = (i0 + a) | 0;
-    h1 = (i1 + b) | 0;
-    h2 = (i2 + c) | 0;
-    h3 = (i3 + d) | 0;
-    h4 = (i4 + e) | 0;
-    // Stored every step, not after the loop: see scripts/gen-sha.mjs on OSR and type feedback.
-    state[0] = h0;
-    state[1] = h1;
-    state[2] = h2;
-    state[3] = h3;
-    state[4] = h4;
+    state[0] = (SHA1_IV[0]! + a) | 0;
+    state[1] = (SHA1_IV[1]! + b) | 0;
+    state[2] = (SHA1_IV[2]! + c) | 0;
+    state[3] = (SHA1_IV[3]! + d) | 0;
+    state[4] = (SHA1_IV[4]! + e) | 0;
   }
 }
 
