@@ -75,8 +75,10 @@ function isSequence(plain: Uint8Array): boolean {
  * derivation is counted against the read's budget before it is done.
  */
 export class Passwords {
-  /** The encoding that matched the MAC, when there is one. */
+  /** The encoding that matched the MAC, once it has. */
   private matched: { form: PasswordForm; bytes: Uint8Array } | null = null;
+  /** Whether the file has a MAC (checked before, or alongside, the parts). */
+  private hasMac = false;
 
   constructor(
     private readonly password: string | undefined,
@@ -93,6 +95,7 @@ export class Passwords {
 
   /** Checks the MAC over `content`, settling the encoding; BAD_PASSWORD when none matches. */
   async verifyMac(mac: MacCheck, content: Uint8Array): Promise<void> {
+    this.hasMac = true;
     for (const candidate of this.candidates(mac.passwordForm)) {
       this.budget.spend(mac.kdf(candidate));
       if (await mac.verify(candidate, content)) {
@@ -112,7 +115,8 @@ export class Passwords {
     }
     throw new PfxkitError(
       'BAD_PASSWORD',
-      this.matched
+      // A part fails after the MAC matched, or beside a MAC check whose own failure comes first.
+      this.hasMac
         ? `the MAC matched but the ${what} did not decrypt: it was encrypted with another password, or the file is damaged`
         : `wrong password: the ${what} did not decrypt`,
     );

@@ -102,13 +102,20 @@ export async function readWithin(data: Uint8Array | ArrayBuffer | string, passwo
   const once = (s: MacCheck | PbeScheme) => s.kdf(passwords.candidates(s.passwordForm)[0]!);
   budget.check([...(mac ? once(mac) : []), ...encrypted.flatMap((s) => once(s.scheme)), ...keysInSight.flatMap((k) => once(k.shrouded!.scheme))]);
 
-  // 2. Integrity decides the password encoding.
-  if (mac) await passwords.verifyMac(mac, content);
+  // 2. Integrity decides the password encoding of the parts in its form. Parts in the other form
+  // (PBES2's UTF-8 beside a PKCS#12 MAC) have nothing to learn from it: when the MAC has one
+  // encoding to try, they are decrypted alongside (the NSS file's two 600,000-count PBKDF2s and
+  // its MAC at once), the MAC's verdict still first.
+  const integrity = mac ? passwords.verifyMac(mac, content) : Promise.resolve();
+  const schemesInSight = [...encrypted.map((s) => s.scheme), ...keysInSight.map((k) => k.shrouded!.scheme)];
+  const alongside = mac !== null && passwords.candidates(mac.passwordForm).length === 1 && schemesInSight.every((s) => s.passwordForm !== mac.passwordForm);
+  if (!alongside) await integrity;
 
   // 3. Encrypted safes and the shrouded keys in sight, side by side (their derivations are
   // independent); then the shrouded keys the safes held.
   const openKey = (k: KeyBagEntry): Promise<Uint8Array> => passwords.decrypt(k.shrouded!.scheme, k.shrouded!.data, 'private key');
-  const opened = await allInOrder([...encrypted.map((s) => passwords.decrypt(s.scheme, s.data, 'encrypted safe')), ...keysInSight.map(openKey)]);
+  const opening = allInOrder([...encrypted.map((s) => passwords.decrypt(s.scheme, s.data, 'encrypted safe')), ...keysInSight.map(openKey)]);
+  const [, opened] = (await allInOrder<unknown>([integrity, opening])) as [void, Uint8Array[]];
   keysInSight.forEach((k, i) => (k.pkcs8 = opened[encrypted.length + i]!));
   for (const plain of opened.slice(0, encrypted.length)) {
     await paced(parseUnits(plain.length));
