@@ -1,25 +1,21 @@
 #!/usr/bin/env node
-// Generates src/pkcs12/sha-wasm.ts: two WebAssembly modules, as base64, for the PKCS#12 KDF's
+// Generates src/pkcs12/sha-wasm.ts: a WebAssembly module, as base64, for the PKCS#12 KDF's
 // repeated step (RFC 7292 appendix B.2: A = H(A), thousands of times, over a digest-sized input,
 // so each step is one compression of one block whose padding is fixed).
 //
-//   scalar: sha1, sha224, sha256 (count): one chain, state words at offset 0 (32-bit, little-
-//           endian); sha384, sha512 (count): the same in 64-bit words (a MAC may use them).
-//   simd:   sha1x4(count): four SHA-1 chains in the lanes of i32x4 vectors (word j of lane k at
-//           byte 16j + 4k), for the independent chains of one file (a key and its IV, the keys
-//           of several bags). Its own module, so that a machine without WebAssembly SIMD still
-//           gets the scalar one.
+//   sha1, sha224, sha256 (count): one chain, state words at offset 0 (32-bit, little-endian);
+//   sha384, sha512 (count): the same in 64-bit words (a MAC may use them).
 //
 // Why WebAssembly and not JavaScript: the same unrolled JavaScript ran at 57 ns a SHA-1 step in
 // one process and 80 ns in the next (where V8 placed the code; pinning to a CPU did not change
-// it), while this code ran at 138-145 ns for four chains in every process. How it is written:
+// it), while this code runs alike in every process. How it is written:
 // - fully unrolled; the working variables are renamed round by round instead of shifted;
 // - the padding words are constants, folded (with the round constants) at generation time;
 // - each round adds what is known early (e, K, W, f) first and the rotated a last, so the new a
-//   waits on one rotate and one add (SHA-1 x4: 245 -> 136 ns a step; SHA-256 likewise adds
-//   h + K + W first and Σ1(e) last).
+//   waits on one rotate and one add (SHA-256 likewise adds h + K + W first and Σ1(e) last).
 //
-//   node scripts/gen-sha.mjs > src/pkcs12/sha-wasm.ts   (test/pkcs12/ciphers.test.ts checks it is current)
+//   npm run generate   (node scripts/gen-sha.mjs > src/pkcs12/sha-wasm.ts; test/pkcs12/ciphers.test.ts
+//                      checks that the file is current)
 
 // ---- WebAssembly encoding ----
 const uleb = (n) => {
@@ -53,24 +49,22 @@ const slebBig = (n) => {
 const vec = (items) => [...uleb(items.length), ...items.flat()];
 const section = (id, body) => [id, ...uleb(body.length), ...body];
 const name = (s) => vec([...Buffer.from(s)]);
-const I32 = 0x7f, I64 = 0x7e, V128 = 0x7b;
+const I32 = 0x7f, I64 = 0x7e;
 const op = {
   localGet: (i) => [0x20, ...uleb(i)],
   localSet: (i) => [0x21, ...uleb(i)],
   i32const: (n) => [0x41, ...sleb(n | 0)],
-  simd: (code) => [0xfd, ...uleb(code)],
 };
 const rotl32 = (x, n) => ((x << n) | (x >>> (32 - n))) | 0;
 
 /**
- * Expression builder over one value type. A value is { c } (a constant, every lane alike),
+ * Expression builder over one value type (i32 or i64). A value is { c } (a constant),
  * { l } (a local) or { e } (code that leaves it on the stack, used once). Constant operands are
  * folded; `set` gives an expression a local.
  */
 function builder(kind) {
-  const simd = kind === 'v128';
   const wide = kind === 'i64';
-  const type = simd ? V128 : wide ? I64 : I32;
+  const type = wide ? I64 : I32;
   const locals = []; // value types of locals after the parameter
   const code = [];
   const local = () => {
@@ -96,22 +90,14 @@ function builder(kind) {
         zero: 0,
       };
   const bits = wide ? 64 : 32;
-  const constBytes = (c) => {
-    if (wide) return [0x42, ...slebBig(c)];
-    if (!simd) return op.i32const(c);
-    const b = [];
-    for (let i = 0; i < 4; i++) b.push(c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, (c >>> 24) & 0xff);
-    return [...op.simd(0x0c), ...b];
-  };
+  const constBytes = (c) => (wide ? [0x42, ...slebBig(c)] : op.i32const(c));
   const shiftCount = (n) => (wide ? [0x42, ...slebBig(BigInt(n))] : op.i32const(n));
   const emit = (v) => (v.c !== undefined ? constBytes(v.c) : v.l !== undefined ? op.localGet(v.l) : v.e);
   const isC = (...vs) => vs.every((v) => v.c !== undefined);
   const C = (c) => ({ c: k.norm(c) });
-  const bin = simd
-    ? { add: op.simd(0xae), and: op.simd(0x4e), or: op.simd(0x50), xor: op.simd(0x51), shl: op.simd(0xab), shr: op.simd(0xad) }
-    : wide
-      ? { add: [0x7c], and: [0x83], or: [0x84], xor: [0x85], shl: [0x86], shr: [0x88], rotl: [0x89] }
-      : { add: [0x6a], and: [0x71], or: [0x72], xor: [0x73], shl: [0x74], shr: [0x76], rotl: [0x77] };
+  const bin = wide
+    ? { add: [0x7c], and: [0x83], or: [0x84], xor: [0x85], shl: [0x86], shr: [0x88], rotl: [0x89] }
+    : { add: [0x6a], and: [0x71], or: [0x72], xor: [0x73], shl: [0x74], shr: [0x76], rotl: [0x77] };
   // A sum or xor of many terms: constants folded into one, added last.
   const fold = (name, fn) => (...xs) => {
     let acc = k.zero;
@@ -128,24 +114,16 @@ function builder(kind) {
   const or = (a, b) => (isC(a, b) ? C(a.c | b.c) : { e: [...emit(a), ...emit(b), ...bin.or] });
   const shr = (a, n) => (isC(a) ? C(k.shr(a.c, n)) : { e: [...emit(a), ...shiftCount(n), ...bin.shr] });
   const shl = (a, n) => (isC(a) ? C(k.shl(a.c, n)) : { e: [...emit(a), ...shiftCount(n), ...bin.shl] });
-  // Rotations: native in scalar code; shifts and or in SIMD (the operand must be a local or constant).
-  const rotl = (a, n) => {
-    if (isC(a)) return C(k.rotl(a.c, n));
-    if (!simd) return { e: [...emit(a), ...shiftCount(n), ...bin.rotl] };
-    if (a.e) throw new Error('rotl of an expression: set it first');
-    return or(shl(a, n), shr(a, 32 - n));
-  };
+  const rotl = (a, n) => (isC(a) ? C(k.rotl(a.c, n)) : { e: [...emit(a), ...shiftCount(n), ...bin.rotl] });
   const rotr = (a, n) => rotl(a, bits - n);
   /** Ch(x, y, z) = (x & y) | (~x & z). */
   const ch = (x, y, z) => {
     if (isC(x, y, z)) return C((x.c & y.c) | (~x.c & z.c));
-    if (simd) return { e: [...emit(y), ...emit(z), ...emit(x), ...op.simd(0x52)] }; // bitselect
     return xor(z, and(x, xor(y, z)));
   };
   /** Maj(x, y, z): y where x and y agree, else z. */
   const maj = (x, y, z) => {
     if (isC(x, y, z)) return C((x.c & y.c) | (x.c & z.c) | (y.c & z.c));
-    if (simd) return { e: [...emit(z), ...emit(y), ...emit(xor(x, y)), ...op.simd(0x52)] };
     return or(and(x, y), and(z, or(x, y)));
   };
   /** Gives `v` a local (`slot`, or a new one); constants and locals stay as they are. */
@@ -157,10 +135,10 @@ function builder(kind) {
   };
   const load = (offset) => {
     const l = local();
-    code.push(...op.i32const(0), ...(simd ? op.simd(0x00) : wide ? [0x29] : [0x28]), simd ? 4 : wide ? 3 : 2, ...uleb(offset), ...op.localSet(l));
+    code.push(...op.i32const(0), ...(wide ? [0x29] : [0x28]), wide ? 3 : 2, ...uleb(offset), ...op.localSet(l));
     return { l };
   };
-  const store = (offset, v) => code.push(...op.i32const(0), ...emit(v), ...(simd ? op.simd(0x0b) : wide ? [0x37] : [0x36]), simd ? 4 : wide ? 3 : 2, ...uleb(offset));
+  const store = (offset, v) => code.push(...op.i32const(0), ...emit(v), ...(wide ? [0x37] : [0x36]), wide ? 3 : 2, ...uleb(offset));
   /** `count` times: state ← step(state); the state lives in locals between steps. */
   const repeat = (state, step) => {
     code.push(0x02, 0x40, 0x03, 0x40); // block, loop
@@ -261,7 +239,7 @@ function sha2Step(b, h, slots, iv, sha) {
 /** A function `(count: i32) => void` that repeats `step` on `words` state words at offset 0. */
 function fn(kind, words, step) {
   const b = builder(kind);
-  const size = kind === 'v128' ? 16 : kind === 'i64' ? 8 : 4;
+  const size = kind === 'i64' ? 8 : 4;
   const state = Array.from({ length: words }, (_, j) => b.load(j * size));
   // A fixed set of locals, reused round after round (as many as the JavaScript version had), not
   // a new one for every value: fewer stack slots for V8's baseline compiler (Liftoff, which runs a
@@ -293,10 +271,9 @@ const scalar = module({
   sha384: fn('i64', 6, (b, h, slots) => sha2Step(b, h, slots, SHA384_IV, SHA512)),
   sha512: fn('i64', 8, (b, h, slots) => sha2Step(b, h, slots, SHA512_IV, SHA512)),
 });
-const simd = module({ sha1x4: fn('v128', 5, sha1Step) });
 
 const b64 = (bytes) => Buffer.from(bytes).toString('base64').replace(/.{1,100}/g, (s) => `  '${s}' +\n`).replace(/ \+\n$/, ';\n');
-process.stdout.write(`// Generated by scripts/gen-sha.mjs: do not edit. See that script for what these are and why.
+process.stdout.write(`// Generated by scripts/gen-sha.mjs (npm run generate): do not edit. See that script for what these are and why.
 
 /**
  * sha1, sha224, sha256, sha384, sha512 \`(count)\`: the digest at offset 0 of \`memory\` (32-bit words,
@@ -304,9 +281,6 @@ process.stdout.write(`// Generated by scripts/gen-sha.mjs: do not edit. See that
  */
 export const SCALAR_WASM =
 ${b64(scalar)}
-/** sha1x4 \`(count)\`: four SHA-1 chains in the lanes of i32x4 vectors (word j of chain k at byte 16j + 4k). */
-export const SIMD_WASM =
-${b64(simd)}
 /** SHA-256's round constants and initial value, and SHA-224's (the compact JavaScript loops use them). */
 export const SHA256_K = Int32Array.from([${K256.join(', ')}]);
 export const SHA256_IV = Int32Array.from([${SHA256_IV.join(', ')}]);

@@ -172,7 +172,7 @@ import { rulesFromProbe } from 'pfxkit/emulator';
 export async function check(bytes: Uint8Array, credential: TokenCredential): Promise<[ValidationResult, SubjectName, CertificateInfo[], number]> {
   const bundle: Pkcs12Bundle = await readPkcs12(bytes, { password: 'p' });
   const again = await readOnly(bytes);
-  const der: Uint8Array = writePkcs12(bundle, { password: 'p', profile: 'compat' });
+  const der: Uint8Array = await writePkcs12(bundle, { password: 'p', profile: 'compat' });
   void credentialToken(credential, 'scope');
   const used = [GraphHttp, GraphEmulator, formatReport, rulesFromProbe];
   void used;

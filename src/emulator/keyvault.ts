@@ -212,7 +212,7 @@ export class KeyVaultEmulator {
     options: { enabled?: boolean } = {},
   ): Promise<{ id: string; sid: string; version: string; thumbprint: string }> {
     const isPem = 'pem' in source;
-    const pkcs12 = isPem ? pemToPkcs12(source.pem) : source.pkcs12;
+    const pkcs12 = isPem ? await pemToPkcs12(source.pem) : source.pkcs12;
     const bundle = await readPkcs12(pkcs12, { password: isPem ? '' : source.password ?? '' });
     const leafIndex = bundle.certificates.findIndex((c) => c.thumbprint === bundle.leaf);
     if (leafIndex < 0) throw new PfxkitError('USAGE', `certificate ${name}: the bundle has no certificate with its private key`);

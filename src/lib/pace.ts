@@ -58,3 +58,9 @@ export function pace(units: number): Promise<void> | undefined {
     schedule();
   });
 }
+
+/** {@link pace}, awaited when it asks to wait. */
+export async function paced(units: number): Promise<void> {
+  const wait = pace(units);
+  if (wait) await wait;
+}

@@ -4,14 +4,14 @@ import type { CertificateInfo } from '../cert/facts.js';
 import { PfxkitError } from '../errors.js';
 import type { Pkcs12Bundle } from './bundle.js';
 import { readPkcs12 } from './read.js';
-import { PROFILE_DEFAULT_ITERATIONS, writePkcs12, type WriteProfile } from './write.js';
+import { DEFAULT_PROFILE, PROFILE_DEFAULT_ITERATIONS, writePkcs12, type WriteProfile } from './write.js';
 
 export interface ConvertOptions {
   /** Password of the input (absent: the absent and the empty password are tried). */
   password?: string;
   /** Password of the output (default: the input's; "" when the input had none). */
   newPassword?: string;
-  /** Default `compat`: what Azure AD B2C accepts. */
+  /** Default `compat` (writePkcs12's): what Azure AD B2C accepts (TripleDES-SHA1). */
   profile?: WriteProfile;
   iterations?: number;
   maxIterations?: number;
@@ -62,10 +62,10 @@ export async function convertPkcs12(data: Uint8Array | string, options: ConvertO
  * ```
  */
 export async function convertBundle(bundle: Pkcs12Bundle, options: Omit<ConvertOptions, 'maxIterations'> = {}): Promise<Converted> {
-  const profile = options.profile ?? 'compat';
+  const profile = options.profile ?? DEFAULT_PROFILE;
   const password = options.newPassword ?? options.password ?? '';
   const iterations = options.iterations ?? PROFILE_DEFAULT_ITERATIONS[profile];
-  const pkcs12 = writePkcs12(bundle, { password, profile, iterations });
+  const pkcs12 = await writePkcs12(bundle, { password, profile, iterations });
   return { pkcs12, bundle: await verified(pkcs12, password, bundle, iterations), profile };
 }
 
@@ -95,7 +95,7 @@ export interface CreateOptions {
   key?: KeyType;
   /** Password of the new bundle ("" for the empty password). */
   password: string;
-  /** Default `compat`. */
+  /** Default `compat` (writePkcs12's): what Azure AD B2C accepts (TripleDES-SHA1). */
   profile?: WriteProfile;
   iterations?: number;
   friendlyName?: string;
@@ -120,10 +120,10 @@ export interface Created {
  * ```
  */
 export async function createClientBundle(options: CreateOptions): Promise<Created> {
-  const profile = options.profile ?? 'compat';
+  const profile = options.profile ?? DEFAULT_PROFILE;
   const minted = await mintSelfSigned({ subject: options.subject, now: options.now, days: options.days, key: options.key });
   const iterations = options.iterations ?? PROFILE_DEFAULT_ITERATIONS[profile];
-  const pkcs12 = writePkcs12(
+  const pkcs12 = await writePkcs12(
     { certificates: [minted.der], key: minted.key, friendlyName: options.friendlyName ?? minted.certificate.subject },
     { password: options.password, profile, iterations },
   );

@@ -6,106 +6,51 @@
  * (600,000 for NSS). A call into node:crypto per step costs about a microsecond, nearly all of it
  * call overhead, so SHA-1, SHA-224, SHA-256, SHA-384 and SHA-512 run that loop in WebAssembly
  * (sha-wasm.ts, made by scripts/gen-sha.mjs, which says why not in JavaScript; SHA-512 159 ns a
- * step against about 1 us through node:crypto). A file's SHA-1 chains are independent
- * but for a key's later blocks (a PBE key and its IV, the keys of several bags), so they run four
- * at a time in the lanes of SIMD vectors. SHA-512/224 and SHA-512/256 keep node:crypto. Where
- * WebAssembly (or its SIMD) is missing, as under `node --jitless`, the compact JavaScript loops
- * below do the work (SHA-1, SHA-224, SHA-256; node:crypto for the others).
- * Work is sliced so that a caller can yield to the event loop between slices.
+ * step against about 1 us through node:crypto). SHA-512/224 and SHA-512/256 keep node:crypto.
+ * Where WebAssembly is missing, as under `node --jitless`, the compact JavaScript loops below do
+ * the work (SHA-1, SHA-224, SHA-256; node:crypto for the others). Chains run one after the
+ * other, each sliced so that a caller can yield to the event loop between slices. Only kdf.ts
+ * uses this file.
  */
 import { hash } from 'node:crypto';
-import { SCALAR_WASM, SHA224_IV, SHA256_IV, SHA256_K as K256, SIMD_WASM } from './sha-wasm.js';
+import { SCALAR_WASM, SHA224_IV, SHA256_IV, SHA256_K as K256 } from './sha-wasm.js';
+
+const SHA1_IV = Int32Array.from([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0]);
+/** SHA-1's round constants, one for each 20 rounds. */
+const SHA1_K = Int32Array.from([0x5a827999, 0x6ed9eba1, 0x8f1bbcdc | 0, 0xca62c1d6 | 0]);
 
 /**
- * `state` ← SHA-1 of the 20 bytes it holds, `count` times. One block a step: the five state words,
- * then the fixed padding (0x80, zeros, bit length 160). The schedule runs in a 16-word ring,
- * computed inside the rounds, and the rounds are four branch-free loops.
+ * `state` ← SHA-1 of the 20 bytes it holds, `count` times (FIPS 180-4 section 6.1.2). One block a
+ * step: the five state words, then the fixed padding (0x80, zeros, bit length 160). The schedule
+ * runs in a 16-word ring, computed inside the rounds.
  */
 function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
-  let h0 = state[0]!, h1 = state[1]!, h2 = state[2]!, h3 = state[3]!, h4 = state[4]!;
-  const i0 = 0x67452301, i1 = 0xefcdab89 | 0, i2 = 0x98badcfe | 0, i3 = 0x10325476, i4 = 0xc3d2e1f0 | 0;
   for (let it = 0; it < count; it++) {
-    W[0] = h0;
-    W[1] = h1;
-    W[2] = h2;
-    W[3] = h3;
-    W[4] = h4;
+    for (let i = 0; i < 5; i++) W[i] = state[i]!;
     W[5] = 0x80000000 | 0;
-    W[6] = 0;
-    W[7] = 0;
-    W[8] = 0;
-    W[9] = 0;
-    W[10] = 0;
-    W[11] = 0;
-    W[12] = 0;
-    W[13] = 0;
-    W[14] = 0;
+    W.fill(0, 6, 15);
     W[15] = 160;
-    let a = i0, b = i1, c = i2, d = i3, e = i4;
-    let i = 0;
-    for (; i < 16; i++) {
-      const t = (e + 0x5a827999 + W[i]! + ((b & c) | (~b & d)) + ((a << 5) | (a >>> 27))) | 0;
+    let a = SHA1_IV[0]!, b = SHA1_IV[1]!, c = SHA1_IV[2]!, d = SHA1_IV[3]!, e = SHA1_IV[4]!;
+    for (let i = 0; i < 80; i++) {
+      let w = W[i & 15]!;
+      if (i >= 16) {
+        const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ w;
+        w = (x << 1) | (x >>> 31);
+        W[i & 15] = w;
+      }
+      const f = i < 20 ? (b & c) | (~b & d) : i >= 40 && i < 60 ? (b & c) | (b & d) | (c & d) : b ^ c ^ d;
+      const t = (e + SHA1_K[(i / 20) | 0]! + w + f + ((a << 5) | (a >>> 27))) | 0;
       e = d;
       d = c;
       c = (b << 30) | (b >>> 2);
       b = a;
       a = t;
     }
-    for (; i < 20; i++) {
-      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
-      const w = (x << 1) | (x >>> 31);
-      W[i & 15] = w;
-      const t = (e + 0x5a827999 + w + ((b & c) | (~b & d)) + ((a << 5) | (a >>> 27))) | 0;
-      e = d;
-      d = c;
-      c = (b << 30) | (b >>> 2);
-      b = a;
-      a = t;
-    }
-    for (; i < 40; i++) {
-      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
-      const w = (x << 1) | (x >>> 31);
-      W[i & 15] = w;
-      const t = (e + 0x6ed9eba1 + w + (b ^ c ^ d) + ((a << 5) | (a >>> 27))) | 0;
-      e = d;
-      d = c;
-      c = (b << 30) | (b >>> 2);
-      b = a;
-      a = t;
-    }
-    for (; i < 60; i++) {
-      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
-      const w = (x << 1) | (x >>> 31);
-      W[i & 15] = w;
-      const t = (e + (0x8f1bbcdc | 0) + w + ((b & c) | (b & d) | (c & d)) + ((a << 5) | (a >>> 27))) | 0;
-      e = d;
-      d = c;
-      c = (b << 30) | (b >>> 2);
-      b = a;
-      a = t;
-    }
-    for (; i < 80; i++) {
-      const x = W[(i + 13) & 15]! ^ W[(i + 8) & 15]! ^ W[(i + 2) & 15]! ^ W[i & 15]!;
-      const w = (x << 1) | (x >>> 31);
-      W[i & 15] = w;
-      const t = (e + (0xca62c1d6 | 0) + w + (b ^ c ^ d) + ((a << 5) | (a >>> 27))) | 0;
-      e = d;
-      d = c;
-      c = (b << 30) | (b >>> 2);
-      b = a;
-      a = t;
-    }
-    h0 = (i0 + a) | 0;
-    h1 = (i1 + b) | 0;
-    h2 = (i2 + c) | 0;
-    h3 = (i3 + d) | 0;
-    h4 = (i4 + e) | 0;
-    // Stored every step, not after the loop: see scripts/gen-sha.mjs on OSR and type feedback.
-    state[0] = h0;
-    state[1] = h1;
-    state[2] = h2;
-    state[3] = h3;
-    state[4] = h4;
+    state[0] = (SHA1_IV[0]! + a) | 0;
+    state[1] = (SHA1_IV[1]! + b) | 0;
+    state[2] = (SHA1_IV[2]! + c) | 0;
+    state[3] = (SHA1_IV[3]! + d) | 0;
+    state[4] = (SHA1_IV[4]! + e) | 0;
   }
 }
 
@@ -152,12 +97,10 @@ function sha2Loop(state: Int32Array, count: number, W: Int32Array, iv: Int32Arra
 }
 
 type Repeat = (state: Int32Array, count: number) => void;
-type Repeat4 = (states: readonly Int32Array[], count: number) => void;
 
-/** The kernels a scheduler runs on: one chain (by digest), and four SHA-1 chains at once. */
+/** The kernels chains run on: `state` ← H(state), `count` times, by digest. */
 export interface Kernels {
   readonly one: Readonly<Record<string, Repeat>>;
-  readonly four: Repeat4 | null;
 }
 
 /** The compact JavaScript loops: the fallback where WebAssembly is not available. */
@@ -167,7 +110,6 @@ export const COMPACT: Kernels = {
     sha224: (s, n) => sha2Loop(s, n, new Int32Array(64), SHA224_IV, 7),
     sha256: (s, n) => sha2Loop(s, n, new Int32Array(64), SHA256_IV, 8),
   },
-  four: null,
 };
 
 /** The part of the WebAssembly API used here (the DOM typings are not in this project's lib). */
@@ -182,7 +124,7 @@ function instantiate(base64: string): Record<string, unknown> | null {
   try {
     return new wasm.Instance(new wasm.Module(Buffer.from(base64, 'base64'))).exports;
   } catch {
-    return null; // compiled out (--jitless), or no SIMD on this processor
+    return null; // compiled out (--jitless)
   }
 }
 
@@ -226,17 +168,7 @@ function wasmKernels(): Kernels | null {
   const w32 = (i: number): number => 4 * i;
   const w64 = (i: number): number => 4 * (i ^ 1);
   const fns = scalar as Record<string, (count: number) => void>;
-  const one = { sha1: wrap(fns.sha1!, w32), sha224: wrap(fns.sha224!, w32), sha256: wrap(fns.sha256!, w32), sha384: wrap(fns.sha384!, w64), sha512: wrap(fns.sha512!, w64) };
-  const simd = instantiate(SIMD_WASM);
-  if (!simd) return { one, four: null };
-  const v = new DataView((simd.memory as { buffer: ArrayBuffer }).buffer);
-  const run = warming(simd.sha1x4 as (count: number) => void);
-  const four: Repeat4 = (states, count) => {
-    for (let k = 0; k < 4; k++) for (let j = 0; j < 5; j++) v.setInt32(16 * j + 4 * k, states[k]![j]!, true);
-    run(count);
-    for (let k = 0; k < 4; k++) for (let j = 0; j < 5; j++) states[k]![j] = v.getInt32(16 * j + 4 * k, true);
-  };
-  return { one, four };
+  return { one: { sha1: wrap(fns.sha1!, w32), sha224: wrap(fns.sha224!, w32), sha256: wrap(fns.sha256!, w32), sha384: wrap(fns.sha384!, w64), sha512: wrap(fns.sha512!, w64) } };
 }
 
 let compiled: Kernels | undefined;
@@ -272,14 +204,12 @@ export const SLICE = 50_000;
 
 /**
  * Cost of one step of a chain, in pacing/budget units (about one PBKDF2-HMAC-SHA256 iteration,
- * 0.48 µs on the reference machine), measured there: WebAssembly SHA-1 0.14 µs a step (four lanes
- * 0.16 µs for four steps), SHA-224/256 0.40, SHA-384/512 0.55; a step through node:crypto (MD5,
+ * 0.48 µs on the reference machine), measured there: WebAssembly SHA-1 0.14 µs a step, SHA-224/256 0.40, SHA-384/512 0.55; a step through node:crypto (MD5,
  * SHA-512/224, SHA-512/256) 2.7-3.2 µs. Rounded up. Without WebAssembly (`node --jitless`) the
  * compact JavaScript loops took 28-45 µs a step there (100 units) and a node:crypto step 4.4 µs
  * (twice the usual rate).
  */
 const STEP_UNITS: Readonly<Record<string, number>> = { sha1: 0.3, sha224: 0.85, sha256: 0.85, sha384: 1.2, sha512: 1.2 };
-const FOUR_LANE_STEP_UNITS = 0.35;
 const NODE_STEP_UNITS = 6.7;
 const COMPACT_STEP_UNITS = 100;
 
@@ -303,71 +233,29 @@ export interface Chain {
   done(digest: Uint8Array): Chain | null;
 }
 
-interface Lane {
-  chain: Chain;
-  state: Int32Array;
-  left: number;
-}
-
 /**
- * Runs `chains` (all over `alg`) to the end. Before each kernel call it yields the units that
- * call is about to cost, and does the work when resumed. SHA-1 chains share the four lanes when
- * two or more are under way; a lone chain runs on the scalar kernel (62 ns a step against 136
- * for the four lanes).
+ * Runs `chains` (all over `alg`) to the end, one after the other (and each next chain a `done`
+ * hands on). Before each kernel call it yields the units that call is about to cost, and does the
+ * work when resumed.
  */
 function* schedule(alg: string, chains: readonly Chain[], k: Kernels): Generator<number, void, void> {
   const ready = chains.slice();
   const words = WORDS[alg];
-  const one = k.one[alg];
+  const one = words === undefined ? undefined : k.one[alg];
   const unit = stepUnits(alg, k);
   const most = Math.max(1, Math.min(SLICE, Math.floor(SLICE_UNITS / unit)));
-  if (words === undefined || !one) {
-    for (let c = ready.shift(); c; c = ready.shift()) {
-      let a = digest(alg, c.input);
-      for (let left = c.iterations - 1; left > 0; ) {
-        const n = Math.min(left, most);
-        yield n * unit;
-        for (let r = 0; r < n; r++) a = digest(alg, a);
-        left -= n;
-      }
-      const next = c.done(a);
-      if (next) ready.push(next);
+  for (let c = ready.shift(); c; c = ready.shift()) {
+    let a = digest(alg, c.input);
+    const state = one ? toWords(a, words!) : null;
+    for (let left = c.iterations - 1; left > 0; ) {
+      const n = Math.min(left, most);
+      yield n * unit;
+      if (state) one!(state, n);
+      else for (let r = 0; r < n; r++) a = digest(alg, a);
+      left -= n;
     }
-    return;
-  }
-  const four = alg === 'sha1' ? k.four : null;
-  const lanes: (Lane | null)[] = new Array(four ? 4 : 1).fill(null);
-  const spare = new Int32Array(5);
-  const mostFour = Math.max(1, Math.min(SLICE, Math.floor(SLICE_UNITS / FOUR_LANE_STEP_UNITS)));
-  for (;;) {
-    for (let i = 0; i < lanes.length; i++) {
-      while (!lanes[i] && ready.length > 0) {
-        const c = ready.shift()!;
-        const first = digest(alg, c.input);
-        if (c.iterations > 1) {
-          lanes[i] = { chain: c, state: toWords(first, words), left: c.iterations - 1 };
-        } else {
-          const next = c.done(first);
-          if (next) ready.push(next);
-        }
-      }
-    }
-    const busy = lanes.filter((l): l is Lane => l !== null);
-    if (busy.length === 0) return;
-    const n = Math.min(busy.length === 1 ? most : mostFour, ...busy.map((l) => l.left));
-    yield n * (busy.length === 1 ? unit : FOUR_LANE_STEP_UNITS);
-    if (busy.length === 1) one(busy[0]!.state, n);
-    else four!(lanes.map((l) => l?.state ?? spare), n);
-    for (let i = 0; i < lanes.length; i++) {
-      const l = lanes[i];
-      if (!l) continue;
-      l.left -= n;
-      if (l.left === 0) {
-        lanes[i] = null;
-        const next = l.chain.done(toBytes(l.state));
-        if (next) ready.push(next);
-      }
-    }
+    const next = c.done(state ? toBytes(state) : a);
+    if (next) ready.push(next);
   }
 }
 
@@ -385,10 +273,4 @@ export async function runChains(alg: string, chains: readonly Chain[], pause?: P
     const wait = pause?.(r.value);
     if (wait) await wait;
   }
-}
-
-/** The same without yielding (the writer's few short derivations). */
-export function runChainsSync(alg: string, chains: readonly Chain[], using: Kernels = kernels()): void {
-  const it = schedule(alg, chains, using);
-  while (!it.next().done);
 }

@@ -1,15 +1,21 @@
 /**
- * The PKCS#12 key derivation function (RFC 7292, appendix B.2) and the password encodings
- * that go with it.
+ * Key derivation, behind one function ({@link deriveKeys}, as go-pkcs12's pbkdf.go): the PKCS#12
+ * KDF (RFC 7292 appendix B.2), PBKDF1 and PBKDF2 (RFC 8018) and scrypt (RFC 7914). Callers
+ * describe the keys they need as requests and get the bytes back; how the work is done (hash
+ * chains in WebAssembly, see iterate.ts; PBKDF2 and scrypt on libuv's thread pool; slices paced
+ * on the event loop, see lib/pace.ts) is this file's business alone.
  */
-import { pbkdf2 as pbkdf2Cb, pbkdf2Sync, scrypt as scryptCb, scryptSync, type ScryptOptions } from 'node:crypto';
+import { pbkdf2 as pbkdf2Cb, pbkdf2Sync, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
+import { pace } from '../lib/pace.js';
 import type { HashInfo } from './oids.js';
-import { runChains, runChainsSync, stepUnits, type Chain, type Pause } from './iterate.js';
+import { runChains, stepUnits, type Chain, type Pause } from './iterate.js';
+
+export type { Pause };
 
 /** Purpose bytes of appendix B.3. */
 export const KDF_ID = { key: 1, iv: 2, mac: 3 } as const;
 
-/** `n` bytes from the PKCS#12 KDF (RFC 7292 appendix B.2); the password already encoded (see {@link bmpPassword}). */
+/** `n` bytes from the PKCS#12 KDF (RFC 7292 appendix B.2); the password already encoded (passwords.ts's bmpPassword). */
 export interface Pkcs12KdfRequest {
   readonly kind: 'pkcs12';
   readonly h: HashInfo;
@@ -139,9 +145,6 @@ function chainsOf(reqs: readonly KdfRequest[], out: Uint8Array[]): Map<string, C
   return groups;
 }
 
-/** PBKDF2 here, on the event loop. */
-const pbkdf2Here = (r: Pbkdf2Request): Uint8Array => new Uint8Array(pbkdf2Sync(r.password, r.salt, r.iterations, r.keyLength, r.digest));
-
 /**
  * Units (see lib/pace.ts: about one PBKDF2-HMAC-SHA256 iteration) of one PBKDF2 iteration for one
  * block of output, by PRF, measured with node:crypto on the reference machine (SHA-1 0.45 µs,
@@ -189,149 +192,57 @@ export function workOf(r: KdfRequest): number {
 /** From this much work on (about 10 ms), PBKDF2 runs on libuv's thread pool instead of the event loop. */
 export const ASYNC_PBKDF2_FROM = 20_000;
 
+/** A node:crypto callback as a promise of bytes. */
+const settle =
+  (resolve: (key: Uint8Array) => void, reject: (err: Error) => void) =>
+  (err: Error | null, key: Buffer): void =>
+    err ? reject(err) : resolve(new Uint8Array(key));
+
+/** scrypt, and PBKDF2 of ASYNC_PBKDF2_FROM units or more, on the thread pool; `null` for the rest. */
+function onPool(r: KdfRequest): Promise<Uint8Array> | null {
+  if (r.kind === 'scrypt') return new Promise((resolve, reject) => scryptCb(r.password, r.salt, r.keyLength, scryptOptions(r), settle(resolve, reject)));
+  if (r.kind !== 'pbkdf2' || workOf(r) < ASYNC_PBKDF2_FROM) return null;
+  return new Promise((resolve, reject) => pbkdf2Cb(r.password, r.salt, r.iterations, r.keyLength, r.digest, settle(resolve, reject)));
+}
+
 /**
- * Derives a batch of keys. Hash chains (PKCS#12 KDF and PBKDF1) run together, SHA-1 ones four at a
- * time in SIMD lanes; PBKDF2 is native, and requests of ASYNC_PBKDF2_FROM units and more run side
- * by side on the thread pool meanwhile, as scrypt always does. `pause` is told the cost of each piece of work on the
- * event loop before it runs (lib/pace.ts), so a long derivation does not hold the loop. Every
- * count must have been checked against the caller's limit and budget before this is called.
+ * The one way keys are derived: each request's key, in order. Every count must have been checked
+ * against the caller's limit and budget before this is called.
+ *
+ * How: scrypt and long PBKDF2s run side by side on the thread pool while the rest runs here;
+ * small PBKDF2s stay on the event loop (two 2048-count PBKDF2s side by side on the pool were no
+ * faster: 1.25-1.34 ms against 1.49-1.74 ms for an OpenSSL 3 default read); the hash chains of the
+ * PKCS#12 KDF and PBKDF1 run on iterate.ts's kernels. `pause` (by default the process's pacer,
+ * lib/pace.ts) is told the cost of each piece of work on the event loop before it runs, so that a
+ * long derivation does not hold the loop.
+ *
+ * @example
+ * ```ts
+ * const [key, iv] = await deriveKeys([
+ *   { kind: 'pkcs12', h: sha1, password: bmpPassword(pw), salt, id: KDF_ID.key, iterations, n: 24 },
+ *   { kind: 'pkcs12', h: sha1, password: bmpPassword(pw), salt, id: KDF_ID.iv, iterations, n: 8 },
+ * ]);
+ * ```
  */
-export async function deriveKeys(reqs: readonly KdfRequest[], pause?: Pause): Promise<Uint8Array[]> {
+export async function deriveKeys(reqs: readonly KdfRequest[], pause: Pause = pace): Promise<Uint8Array[]> {
   const out: Uint8Array[] = new Array(reqs.length);
-  const background: Promise<void>[] = [];
-  // Small ones stay on the event loop: two 2048-count PBKDF2s side by side on the pool were no
-  // faster (1.25-1.34 ms synchronous against 1.49-1.74 ms for an OpenSSL 3 default read).
-  const onPool = (r: Pbkdf2Request): boolean => workOf(r) >= ASYNC_PBKDF2_FROM;
-  reqs.forEach((r, i) => {
-    if (r.kind === 'scrypt') {
-      background.push(
-        new Promise((resolve, reject) => {
-          scryptCb(r.password, r.salt, r.keyLength, scryptOptions(r), (err, key) => (err ? reject(err) : resolve(void (out[i] = new Uint8Array(key)))));
-        }),
-      );
-    }
-    if (r.kind === 'pbkdf2' && onPool(r)) {
-      background.push(
-        new Promise((resolve, reject) => {
-          pbkdf2Cb(r.password, r.salt, r.iterations, r.keyLength, r.digest, (err, key) => (err ? reject(err) : resolve(void (out[i] = new Uint8Array(key)))));
-        }),
-      );
-    }
-  });
+  const background = reqs.map((r, i) => onPool(r)?.then((key) => void (out[i] = key)));
   // Settled together, so that a failure in one leaves no other promise rejected unobserved.
   const pending = Promise.allSettled(background);
+  let failed: { reason: unknown } | null = null;
   try {
     for (const [i, r] of reqs.entries()) {
-      if (r.kind !== 'pbkdf2' || onPool(r)) continue;
-      const wait = pause?.(workOf(r));
+      if (r.kind !== 'pbkdf2' || background[i]) continue;
+      const wait = pause(workOf(r));
       if (wait) await wait;
-      out[i] = pbkdf2Here(r);
+      out[i] = new Uint8Array(pbkdf2Sync(r.password, r.salt, r.iterations, r.keyLength, r.digest));
     }
     for (const [alg, chains] of chainsOf(reqs, out)) await runChains(alg, chains, pause);
-  } finally {
-    for (const s of await pending) if (s.status === 'rejected') throw s.reason;
+  } catch (err) {
+    failed = { reason: err };
   }
+  // A failure on the pool is the one reported, as before.
+  for (const s of await pending) if (s.status === 'rejected') failed = { reason: s.reason };
+  if (failed) throw failed.reason;
   return out;
-}
-
-/** The same, synchronously (the writer's few derivations at small counts). */
-export function deriveKeysSync(reqs: readonly KdfRequest[]): Uint8Array[] {
-  const out: Uint8Array[] = new Array(reqs.length);
-  reqs.forEach((r, i) => {
-    if (r.kind === 'pbkdf2') out[i] = pbkdf2Here(r);
-    if (r.kind === 'scrypt') out[i] = new Uint8Array(scryptSync(r.password, r.salt, r.keyLength, scryptOptions(r)));
-  });
-  for (const [alg, chains] of chainsOf(reqs, out)) runChainsSync(alg, chains);
-  return out;
-}
-
-/** One PKCS#12 KDF derivation of `n` bytes, synchronously (the writer's). */
-export function pkcs12KdfSync(h: HashInfo, password: Uint8Array, salt: Uint8Array, id: number, iterations: number, n: number): Uint8Array {
-  return deriveKeysSync([{ kind: 'pkcs12', h, password, salt, id, iterations, n }])[0]!;
-}
-
-/**
- * How many SHA-1 chains these requests run (each can share the SIMD lanes with the others);
- * `null` when one of them cannot (another digest, or PBKDF2).
- */
-export function sha1Chains(reqs: readonly KdfRequest[]): number | null {
-  let n = 0;
-  for (const r of reqs) {
-    if (r.kind === 'pkcs12' && r.h.node === 'sha1') n += Math.ceil(r.n / r.h.u);
-    else if (r.kind === 'pbkdf1' && r.hash === 'sha1') n += 1;
-    else return null;
-  }
-  return n;
-}
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-
-/** What a request derives, apart from the password (compared as bytes, never put in a string). */
-function cacheKey(r: KdfRequest): string {
-  if (r.kind === 'pkcs12') return `pkcs12 ${r.h.node} ${r.id} ${r.iterations} ${r.n} ${hex(r.salt)}`;
-  if (r.kind === 'pbkdf1') return `pbkdf1 ${r.hash} ${r.iterations} ${r.n} ${hex(r.salt)}`;
-  if (r.kind === 'scrypt') return `scrypt ${r.N} ${r.r} ${r.p} ${r.keyLength} ${hex(r.salt)}`;
-  return `pbkdf2 ${r.digest} ${r.iterations} ${r.keyLength} ${hex(r.salt)}`;
-}
-
-/**
- * The keys derived during one read. The reader derives what it can foresee in one batch
- * ({@link KdfSession.derive} with many requests); a scheme asking later for a key derived before
- * gets it without deriving again.
- */
-export class KdfSession {
-  private readonly known = new Map<string, { password: Uint8Array; key: Uint8Array }[]>();
-
-  constructor(private readonly pause?: Pause) {}
-
-  private find(key: string, password: Uint8Array): Uint8Array | undefined {
-    return this.known.get(key)?.find((e) => Buffer.compare(e.password, password) === 0)?.key;
-  }
-
-  /** Each request's key: known ones as they are, the others derived together. */
-  async derive(reqs: readonly KdfRequest[]): Promise<Uint8Array[]> {
-    const keys = reqs.map(cacheKey);
-    const out = reqs.map((r, i) => this.find(keys[i]!, r.password));
-    const missing = out.flatMap((key, i) => (key === undefined ? [i] : []));
-    if (missing.length > 0) {
-      const derived = await deriveKeys(missing.map((i) => reqs[i]!), this.pause);
-      missing.forEach((i, j) => {
-        out[i] = derived[j]!;
-        this.known.set(keys[i]!, [...(this.known.get(keys[i]!) ?? []), { password: reqs[i]!.password, key: derived[j]! }]);
-      });
-    }
-    return out as Uint8Array[];
-  }
-}
-
-/**
- * The PKCS#12 password form: big-endian UTF-16 (characters outside the BMP as surrogate pairs,
- * as JavaScript strings already hold them) followed by a two-byte zero terminator.
- * `undefined` is the absent password: zero bytes.
- */
-export function bmpPassword(password: string | undefined): Uint8Array {
-  if (password === undefined) return new Uint8Array(0);
-  const out = new Uint8Array(password.length * 2 + 2);
-  for (let i = 0; i < password.length; i++) {
-    const c = password.charCodeAt(i);
-    out[i * 2] = c >> 8;
-    out[i * 2 + 1] = c & 0xff;
-  }
-  return out;
-}
-
-/**
- * What OpenSSL before 1.1.0 derived from a non-ASCII password: each UTF-8 byte widened to 16 bits
- * (as if the bytes were Latin-1), plus the terminator.
- */
-export function legacyOpensslPassword(password: string): Uint8Array {
-  const utf8 = new TextEncoder().encode(password);
-  const out = new Uint8Array(utf8.length * 2 + 2);
-  for (let i = 0; i < utf8.length; i++) out[i * 2 + 1] = utf8[i]!;
-  return out;
-}
-
-/** The PBKDF2 / PBMAC1 password form: UTF-8 bytes, no terminator. */
-export function utf8Password(password: string | undefined): Uint8Array {
-  return password === undefined ? new Uint8Array(0) : new TextEncoder().encode(password);
 }

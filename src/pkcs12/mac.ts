@@ -5,10 +5,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PfxkitError } from '../errors.js';
 import * as der from '../lib/der.js';
-import { KDF_ID, type KdfRequest, type KdfSession } from './kdf.js';
+import { KDF_ID, deriveKeys, type KdfRequest } from './kdf.js';
 import type { Limits } from './limits.js';
 import { DIGESTS, HMACS, OID, nameOid, type HashInfo } from './oids.js';
-import { iterationCount, parsePbkdf2, type PasswordForm, type Pbkdf2Params } from './pbe.js';
+import type { PasswordForm } from './passwords.js';
+import { iterationCount, parsePbkdf2, type Pbkdf2Params } from './pbe.js';
 
 export interface MacCheck {
   readonly kind: 'mac' | 'pbmac1';
@@ -18,8 +19,8 @@ export interface MacCheck {
   readonly passwordForm: PasswordForm;
   /** The key derivation that checking with this encoded password takes. */
   kdf(password: Uint8Array): KdfRequest[];
-  /** True when the MAC computed with this encoded password (its key from `session`) matches. */
-  verify(password: Uint8Array, content: Uint8Array, session: KdfSession): Promise<boolean>;
+  /** True when the MAC computed with this encoded password matches. */
+  verify(password: Uint8Array, content: Uint8Array): Promise<boolean>;
 }
 
 /** Shortest PBMAC1 key accepted: a forged file can declare a 1-byte key and brute-force it. */
@@ -62,8 +63,8 @@ export function parseMacData(node: der.Node, limits: Limits): MacCheck {
     iterations,
     passwordForm: 'bmp',
     kdf: (password) => [{ kind: 'pkcs12', h, password, salt, id: KDF_ID.mac, iterations, n: h.u }],
-    async verify(password, content, session) {
-      const [key] = await session.derive(this.kdf(password));
+    async verify(password, content) {
+      const [key] = await deriveKeys(this.kdf(password));
       return timingSafeEqual(createHmac(h.node, key!).update(content).digest(), expected);
     },
   };
@@ -82,8 +83,8 @@ function pbmac1(kdf: Pbkdf2Params, keyLength: number, hmac: HashInfo, expected: 
     iterations: kdf.iterations,
     passwordForm: 'utf8',
     kdf: (password) => [{ kind: 'pbkdf2', digest: kdf.prf.node, password, salt: kdf.salt, iterations: kdf.iterations, keyLength }],
-    async verify(password, content, session) {
-      const [key] = await session.derive(this.kdf(password));
+    async verify(password, content) {
+      const [key] = await deriveKeys(this.kdf(password));
       return timingSafeEqual(createHmac(hmac.node, key!).update(content).digest(), expected);
     },
   };

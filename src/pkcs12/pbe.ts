@@ -11,15 +11,13 @@
 import { createDecipheriv } from 'node:crypto';
 import { PfxkitError } from '../errors.js';
 import * as der from '../lib/der.js';
-import { KDF_ID, type KdfRequest, type KdfSession } from './kdf.js';
+import { KDF_ID, deriveKeys, type KdfRequest } from './kdf.js';
 import { DIGESTS, HMACS, OID, nameOid, type HashInfo } from './oids.js';
 import { cast5CbcDecrypt } from './cast5.js';
 import { rc2CbcDecrypt, rc4 } from './rc2.js';
 import type { Limits } from './limits.js';
+import type { PasswordForm } from './passwords.js';
 import { pace } from '../lib/pace.js';
-
-/** Which password encoding a scheme's KDF consumes. */
-export type PasswordForm = 'bmp' | 'utf8';
 
 export interface PbeScheme {
   /** Human-readable description, e.g. `PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC), 2048 iterations`. */
@@ -30,13 +28,10 @@ export interface PbeScheme {
   readonly family: 'pkcs12-pbe' | 'pbes2' | 'pbes1';
   readonly iterations: number;
   readonly passwordForm: PasswordForm;
-  /** The key derivations that decrypting with this encoded password takes (a reader can derive many schemes' at once). */
+  /** The key derivations that decrypting with this encoded password takes (what the reader's budget counts). */
   kdf(password: Uint8Array): KdfRequest[];
-  /**
-   * Decrypts with an encoded password, its keys from `session` (derived there unless they were
-   * already); `null` when the padding shows the key was wrong.
-   */
-  decrypt(password: Uint8Array, data: Uint8Array, session: KdfSession): Promise<Uint8Array | null>;
+  /** Decrypts with an encoded password; `null` when the padding shows the key was wrong. */
+  decrypt(password: Uint8Array, data: Uint8Array): Promise<Uint8Array | null>;
 }
 
 const sha1 = DIGESTS[OID.sha1]!;
@@ -334,6 +329,74 @@ function pbes2Cipher(alg: { oid: string; params: der.Node | undefined }, keyLeng
   throw new PfxkitError('UNSUPPORTED_ALGORITHM', `${what}: PBES2 encryption scheme ${nameOid(alg.oid)} is not supported`);
 }
 
+/** The PKCS#12 PBE schemes (RFC 7292 appendix C): the appendix B KDF over SHA-1 for key and IV. */
+function pkcs12Pbe(cipher: () => CipherSpec, params: der.Node | undefined, what: string, limits: Limits): PbeScheme {
+  const items = der.seq(params, `${what} PBE parameters`, 2);
+  const salt = der.octets(items[0], `${what} PBE salt`);
+  const iterations = iterationCount(items[1], `${what} PBE iteration count`, limits);
+  const spec = cipher();
+  return {
+    description: `${spec.label} (PKCS#12 PBE, SHA-1 KDF, ${iterations} iterations)`,
+    cipher: spec.label,
+    family: 'pkcs12-pbe',
+    iterations,
+    passwordForm: 'bmp',
+    kdf: (password) => [
+      { kind: 'pkcs12', h: sha1, password, salt, id: KDF_ID.key, iterations, n: spec.keyLen },
+      { kind: 'pkcs12', h: sha1, password, salt, id: KDF_ID.iv, iterations, n: spec.ivLen },
+    ],
+    async decrypt(password, data) {
+      const [key, iv] = await deriveKeys(this.kdf(password));
+      return decryptWith(spec, key!, iv!, data);
+    },
+  };
+}
+
+/** PBES2 (RFC 8018 section 6.2): PBKDF2 or scrypt, then a CBC cipher with its own IV. */
+function pbes2(params: der.Node | undefined, what: string, limits: Limits): PbeScheme {
+  const items = der.seq(params, `${what} PBES2 parameters`, 2);
+  const kdf = pbes2Kdf(der.algorithm(items[0], `${what} PBES2 key derivation`), what, limits);
+  const enc = der.algorithm(items[1], `${what} PBES2 encryption scheme`);
+  const { spec, iv } = pbes2Cipher(enc, kdf.keyLength, what);
+  if (iv.length !== spec.ivLen) throw new PfxkitError('MALFORMED', `${what}: ${spec.label} IV must be ${spec.ivLen} bytes, found ${iv.length}`);
+  if (kdf.keyLength !== undefined && kdf.keyLength !== spec.keyLen) {
+    throw new PfxkitError('MALFORMED', `${what}: key length ${kdf.keyLength} of the key derivation does not fit ${spec.label}`);
+  }
+  return {
+    description: `${spec.label} (PBES2, ${kdf.label})`,
+    cipher: spec.label,
+    family: 'pbes2',
+    iterations: kdf.cost,
+    passwordForm: 'utf8',
+    kdf: (password) => [kdf.request(password, spec.keyLen)],
+    async decrypt(password, data) {
+      const [key] = await deriveKeys(this.kdf(password));
+      return decryptWith(spec, key!, iv, data);
+    },
+  };
+}
+
+/** PBES1 (RFC 8018 section 6.1): PBKDF1's T = H^c(P || S), key = T[0..8), IV = T[8..16). */
+function pbes1(p1: (typeof PBES1)[string] & object, params: der.Node | undefined, what: string, limits: Limits): PbeScheme {
+  const items = der.seq(params, `${what} PBES1 parameters`, 2);
+  const salt = der.octets(items[0], `${what} PBES1 salt`);
+  if (salt.length !== 8) throw new PfxkitError('MALFORMED', `${what}: PBES1 salt must be 8 bytes`);
+  const iterations = iterationCount(items[1], `${what} PBES1 iteration count`, limits);
+  const spec = p1.cipher();
+  return {
+    description: `${spec.label} (PBES1 ${p1.label}, ${iterations} iterations)`,
+    cipher: spec.label,
+    family: 'pbes1',
+    iterations,
+    passwordForm: 'utf8',
+    kdf: (password) => [{ kind: 'pbkdf1', hash: p1.hash, password, salt, iterations, n: 16 }],
+    async decrypt(password, data) {
+      const [t] = await deriveKeys(this.kdf(password));
+      return decryptWith(spec, t!.subarray(0, 8), t!.subarray(8, 16), data);
+    },
+  };
+}
+
 /**
  * Parses an encryption AlgorithmIdentifier (of an EncryptedData or a shrouded key bag) into a
  * scheme, checking the iteration count against the limit.
@@ -341,70 +404,10 @@ function pbes2Cipher(alg: { oid: string; params: der.Node | undefined }, keyLeng
 export function parsePbe(node: der.Node | undefined, what: string, limits: Limits): PbeScheme {
   const alg = der.algorithm(node, `${what} encryption algorithm`);
   const p12 = PKCS12_PBE[alg.oid];
-  if (p12) {
-    const items = der.seq(alg.params, `${what} PBE parameters`, 2);
-    const salt = der.octets(items[0], `${what} PBE salt`);
-    const iterations = iterationCount(items[1], `${what} PBE iteration count`, limits);
-    const spec = p12();
-    return {
-      description: `${spec.label} (PKCS#12 PBE, SHA-1 KDF, ${iterations} iterations)`,
-      cipher: spec.label,
-      family: 'pkcs12-pbe',
-      iterations,
-      passwordForm: 'bmp',
-      kdf: (password) => [
-        { kind: 'pkcs12', h: sha1, password, salt, id: KDF_ID.key, iterations, n: spec.keyLen },
-        { kind: 'pkcs12', h: sha1, password, salt, id: KDF_ID.iv, iterations, n: spec.ivLen },
-      ],
-      async decrypt(password, data, session) {
-        const [key, iv] = await session.derive(this.kdf(password));
-        return decryptWith(spec, key!, iv!, data);
-      },
-    };
-  }
-  if (alg.oid === OID.pbes2) {
-    const items = der.seq(alg.params, `${what} PBES2 parameters`, 2);
-    const kdf = pbes2Kdf(der.algorithm(items[0], `${what} PBES2 key derivation`), what, limits);
-    const enc = der.algorithm(items[1], `${what} PBES2 encryption scheme`);
-    const { spec, iv } = pbes2Cipher(enc, kdf.keyLength, what);
-    if (iv.length !== spec.ivLen) throw new PfxkitError('MALFORMED', `${what}: ${spec.label} IV must be ${spec.ivLen} bytes, found ${iv.length}`);
-    if (kdf.keyLength !== undefined && kdf.keyLength !== spec.keyLen) {
-      throw new PfxkitError('MALFORMED', `${what}: key length ${kdf.keyLength} of the key derivation does not fit ${spec.label}`);
-    }
-    return {
-      description: `${spec.label} (PBES2, ${kdf.label})`,
-      cipher: spec.label,
-      family: 'pbes2',
-      iterations: kdf.cost,
-      passwordForm: 'utf8',
-      kdf: (password) => [kdf.request(password, spec.keyLen)],
-      async decrypt(password, data, session) {
-        const [key] = await session.derive(this.kdf(password));
-        return decryptWith(spec, key!, iv, data);
-      },
-    };
-  }
+  if (p12) return pkcs12Pbe(p12, alg.params, what, limits);
+  if (alg.oid === OID.pbes2) return pbes2(alg.params, what, limits);
   const p1 = PBES1[alg.oid];
-  if (p1) {
-    const items = der.seq(alg.params, `${what} PBES1 parameters`, 2);
-    const salt = der.octets(items[0], `${what} PBES1 salt`);
-    if (salt.length !== 8) throw new PfxkitError('MALFORMED', `${what}: PBES1 salt must be 8 bytes`);
-    const iterations = iterationCount(items[1], `${what} PBES1 iteration count`, limits);
-    const spec = p1.cipher();
-    return {
-      description: `${spec.label} (PBES1 ${p1.label}, ${iterations} iterations)`,
-      cipher: spec.label,
-      family: 'pbes1',
-      iterations,
-      passwordForm: 'utf8',
-      // PBKDF1: T = H^c(P || S); key = T[0..8), IV = T[8..16)
-      kdf: (password) => [{ kind: 'pbkdf1', hash: p1.hash, password, salt, iterations, n: 16 }],
-      async decrypt(password, data, session) {
-        const [t] = await session.derive(this.kdf(password));
-        return decryptWith(spec, t!.subarray(0, 8), t!.subarray(8, 16), data);
-      },
-    };
-  }
+  if (p1) return pbes1(p1, alg.params, what, limits);
   if (alg.oid === OID.pbmac1) {
     throw new PfxkitError('MALFORMED', `${what}: PBMAC1 is a MAC algorithm, not an encryption scheme`);
   }

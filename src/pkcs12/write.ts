@@ -1,5 +1,6 @@
 /**
- * writePkcs12: a bundle (or a key and certificates) → PKCS#12 DER, in one of two profiles.
+ * writePkcs12: a bundle (or a key and certificates) → PKCS#12 DER, in one of two profiles;
+ * `compat` unless another is asked for (as convertPkcs12 and createClientBundle).
  *
  * - `modern`: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for the certificates and the key, HMAC-SHA256
  *   MAC; 600,000 iterations by default: OWASP's figure for PBKDF2-HMAC-SHA256 and NSS pk12util's
@@ -12,11 +13,12 @@
  * The layout is OpenSSL's: an encrypted safe of certificate bags, then a plain safe holding the
  * shrouded key bag; friendlyName and localKeyId attributes on the key and its certificate.
  */
-import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import { PfxkitError } from '../errors.js';
 import * as w from '../lib/derw.js';
 import type { Pkcs12Bundle } from './bundle.js';
-import { KDF_ID, bmpPassword, pkcs12KdfSync as pkcs12Kdf, utf8Password } from './kdf.js';
+import { KDF_ID, deriveKeys } from './kdf.js';
+import { bmpPassword, utf8Password } from './passwords.js';
 import { DIGESTS, OID } from './oids.js';
 
 export type WriteProfile = 'modern' | 'compat';
@@ -36,7 +38,10 @@ export interface WriteInput {
 export interface WriteOptions {
   /** The new password ("" is the empty password). */
   password: string;
-  /** Default `modern`. */
+  /**
+   * Default `compat`, as for convertPkcs12 and createClientBundle: a connector bundle goes to
+   * Azure AD B2C, which documents TripleDES-SHA1 and refuses AES (PBES2) encrypted files.
+   */
   profile?: WriteProfile;
   /** Iterations for encryption and MAC (default 600,000 modern, 2048 compat). */
   iterations?: number;
@@ -97,11 +102,14 @@ interface Encryptor {
   encrypt(plain: Uint8Array): Uint8Array;
 }
 
-function encryptor(profile: WriteProfile, password: string, iterations: number): Encryptor {
+/** The default profile of writePkcs12, convertPkcs12 and createClientBundle: what B2C accepts. */
+export const DEFAULT_PROFILE: WriteProfile = 'compat';
+
+async function encryptor(profile: WriteProfile, password: string, iterations: number): Promise<Encryptor> {
   if (profile === 'modern') {
     const salt = randomBytes(16);
     const iv = randomBytes(16);
-    const key = pbkdf2Sync(utf8Password(password), salt, iterations, 32, 'sha256');
+    const [key] = await deriveKeys([{ kind: 'pbkdf2', digest: 'sha256', password: utf8Password(password), salt, iterations, keyLength: 32 }]);
     return {
       algorithm: w.algorithm(
         OID.pbes2,
@@ -110,17 +118,19 @@ function encryptor(profile: WriteProfile, password: string, iterations: number):
           w.algorithm(OID.aes256CBC, w.octets(iv)),
         ),
       ),
-      encrypt: (plain) => cbc('aes-256-cbc', key, iv, plain),
+      encrypt: (plain) => cbc('aes-256-cbc', key!, iv, plain),
     };
   }
   const salt = randomBytes(8);
   const pw = bmpPassword(password);
   const sha1 = DIGESTS[OID.sha1]!;
-  const key = pkcs12Kdf(sha1, pw, salt, KDF_ID.key, iterations, 24);
-  const iv = pkcs12Kdf(sha1, pw, salt, KDF_ID.iv, iterations, 8);
+  const [key, iv] = await deriveKeys([
+    { kind: 'pkcs12', h: sha1, password: pw, salt, id: KDF_ID.key, iterations, n: 24 },
+    { kind: 'pkcs12', h: sha1, password: pw, salt, id: KDF_ID.iv, iterations, n: 8 },
+  ]);
   return {
     algorithm: w.algorithm(OID.pbeWithSHAAnd3KeyTripleDESCBC, w.seq(w.octets(salt), w.int(iterations))),
-    encrypt: (plain) => cbc('des-ede3-cbc', key, iv, plain),
+    encrypt: (plain) => cbc('des-ede3-cbc', key!, iv!, plain),
   };
 }
 
@@ -129,19 +139,55 @@ function cbc(name: string, key: Uint8Array, iv: Uint8Array, plain: Uint8Array): 
   return new Uint8Array(Buffer.concat([c.update(plain), c.final()]));
 }
 
+/** AuthenticatedSafe: the certificates in an encrypted safe, then the shrouded keys in a plain one. */
+async function authenticatedSafe(certs: Item[], keys: KeyItem[], profile: WriteProfile, password: string, iterations: number): Promise<Uint8Array> {
+  const safes: w.Enc[] = [];
+  if (certs.length) {
+    const bags = certs.map((c) =>
+      w.seq(w.oid(OID.certBag), w.explicit(0, w.seq(w.oid(OID.x509Certificate), w.explicit(0, w.octets(c.der)))), ...attributes(c.friendlyName, c.localKeyId)),
+    );
+    const enc = await encryptor(profile, password, iterations);
+    const encrypted = enc.encrypt(w.encode(w.seq(...bags)));
+    safes.push(w.seq(w.oid(OID.encryptedData), w.explicit(0, w.seq(w.int(0), w.seq(w.oid(OID.data), enc.algorithm, w.implicitOctets(0, encrypted))))));
+  }
+  if (keys.length) {
+    const bags: w.Enc[] = [];
+    for (const k of keys) {
+      const enc = await encryptor(profile, password, iterations);
+      const epki = w.seq(enc.algorithm, w.octets(enc.encrypt(k.pkcs8)));
+      bags.push(w.seq(w.oid(OID.pkcs8ShroudedKeyBag), w.explicit(0, epki), ...attributes(k.friendlyName, k.localKeyId)));
+    }
+    safes.push(w.seq(w.oid(OID.data), w.explicit(0, w.octets(w.encode(w.seq(...bags))))));
+  }
+  return w.encode(w.seq(...safes));
+}
+
+/** MacData over the AuthenticatedSafe: HMAC-SHA256 (modern) or HMAC-SHA1 (compat), its key from the appendix B KDF. */
+async function macData(authSafe: Uint8Array, profile: WriteProfile, password: string, iterations: number): Promise<w.Enc> {
+  const digestOid = profile === 'modern' ? OID.sha256 : OID.sha1;
+  const digest = DIGESTS[digestOid]!;
+  const salt = randomBytes(profile === 'modern' ? 16 : 8);
+  const [key] = await deriveKeys([{ kind: 'pkcs12', h: digest, password: bmpPassword(password), salt, id: KDF_ID.mac, iterations, n: digest.u }]);
+  const mac = createHmac(digest.node, key!).update(authSafe).digest();
+  return w.seq(w.seq(w.algorithm(digestOid, w.nul()), w.octets(mac)), w.octets(salt), w.int(iterations));
+}
+
 /**
  * Writes a PKCS#12 bundle. Pass a bundle from `readPkcs12` to re-encode it (certificates, keys,
- * friendlyName and localKeyId are kept), or a key and certificates.
+ * friendlyName and localKeyId are kept), or a key and certificates. The profile is `compat`
+ * (3DES, HMAC-SHA1: what Azure AD B2C accepts) unless `modern` is asked for. The keys are
+ * derived off the event loop or in paced slices, so a 600,000-iteration `modern` write does not
+ * hold it.
  *
  * @example
  * ```ts
  * const bundle = await readPkcs12(await readFile('openssl3.pfx'), { password });
- * const der = writePkcs12(bundle, { password, profile: 'compat' }); // what B2C accepts
+ * const der = await writePkcs12(bundle, { password }); // compat: what B2C accepts
  * await writeFile('b2c.pfx', der);
  * ```
  */
-export function writePkcs12(source: Pkcs12Bundle | WriteInput, options: WriteOptions): Uint8Array {
-  const profile = options.profile ?? 'modern';
+export async function writePkcs12(source: Pkcs12Bundle | WriteInput, options: WriteOptions): Promise<Uint8Array> {
+  const profile = options.profile ?? DEFAULT_PROFILE;
   if (profile !== 'modern' && profile !== 'compat') throw new PfxkitError('USAGE', `unknown profile "${String(profile)}" (modern or compat)`);
   if (typeof options.password !== 'string') throw new PfxkitError('USAGE', 'a password is needed to write a bundle ("" for the empty password)');
   const iterations = options.iterations ?? PROFILE_DEFAULT_ITERATIONS[profile];
@@ -150,35 +196,7 @@ export function writePkcs12(source: Pkcs12Bundle | WriteInput, options: WriteOpt
   }
   const { certs, keys } = 'keys' in source && 'certificateDer' in source ? fromBundle(source) : fromInput(source as WriteInput);
   if (certs.length === 0 && keys.length === 0) throw new PfxkitError('USAGE', 'nothing to write: no certificate and no key');
-
-  const safes: w.Enc[] = [];
-  if (certs.length) {
-    const bags = certs.map((c) =>
-      w.seq(w.oid(OID.certBag), w.explicit(0, w.seq(w.oid(OID.x509Certificate), w.explicit(0, w.octets(c.der)))), ...attributes(c.friendlyName, c.localKeyId)),
-    );
-    const enc = encryptor(profile, options.password, iterations);
-    const encrypted = enc.encrypt(w.encode(w.seq(...bags)));
-    safes.push(
-      w.seq(
-        w.oid(OID.encryptedData),
-        w.explicit(0, w.seq(w.int(0), w.seq(w.oid(OID.data), enc.algorithm, w.implicitOctets(0, encrypted)))),
-      ),
-    );
-  }
-  if (keys.length) {
-    const bags = keys.map((k) => {
-      const enc = encryptor(profile, options.password, iterations);
-      const epki = w.seq(enc.algorithm, w.octets(enc.encrypt(k.pkcs8)));
-      return w.seq(w.oid(OID.pkcs8ShroudedKeyBag), w.explicit(0, epki), ...attributes(k.friendlyName, k.localKeyId));
-    });
-    safes.push(w.seq(w.oid(OID.data), w.explicit(0, w.octets(w.encode(w.seq(...bags))))));
-  }
-  const authSafe = w.encode(w.seq(...safes));
-
-  const digest = DIGESTS[profile === 'modern' ? OID.sha256 : OID.sha1]!;
-  const macSalt = randomBytes(profile === 'modern' ? 16 : 8);
-  const macKey = pkcs12Kdf(digest, bmpPassword(options.password), macSalt, KDF_ID.mac, iterations, digest.u);
-  const mac = createHmac(digest.node, macKey).update(authSafe).digest();
-  const macData = w.seq(w.seq(w.algorithm(profile === 'modern' ? OID.sha256 : OID.sha1, w.nul()), w.octets(mac)), w.octets(macSalt), w.int(iterations));
-  return w.encode(w.seq(w.int(3), w.seq(w.oid(OID.data), w.explicit(0, w.octets(authSafe))), macData));
+  const authSafe = await authenticatedSafe(certs, keys, profile, options.password, iterations);
+  const mac = await macData(authSafe, profile, options.password, iterations);
+  return w.encode(w.seq(w.int(3), w.seq(w.oid(OID.data), w.explicit(0, w.octets(authSafe))), mac));
 }

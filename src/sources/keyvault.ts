@@ -180,9 +180,9 @@ function secretOf(ref: KeyVaultRef, sid: string | undefined, what: string): { na
 }
 
 /** The secret's value as PKCS#12 bytes. */
-function bundleBytes(value: string, contentType: string | null, what: string): { pkcs12: Uint8Array; fromPem: boolean } {
+async function bundleBytes(value: string, contentType: string | null, what: string): Promise<{ pkcs12: Uint8Array; fromPem: boolean }> {
   const pem = contentType?.toLowerCase() === 'application/x-pem-file' || /-----BEGIN [A-Z ]*(CERTIFICATE|PRIVATE KEY)-----/.test(value);
-  if (pem) return { pkcs12: pemToPkcs12(value, { what }), fromPem: true };
+  if (pem) return { pkcs12: await pemToPkcs12(value, { what }), fromPem: true };
   try {
     return { pkcs12: toDer(value), fromPem: false };
   } catch (err) {
@@ -231,7 +231,7 @@ export async function readKeyVaultBundle(url: string, options: KeyVaultOptions =
   }
   if (secret.value === undefined || secret.value === '') throw new PfxkitError('MALFORMED', `secret ${secretUrl} has no value`);
   const contentType = secret.properties.contentType ?? null;
-  const { pkcs12, fromPem } = bundleBytes(secret.value, contentType, `secret ${secretUrl}`);
+  const { pkcs12, fromPem } = await bundleBytes(secret.value, contentType, `secret ${secretUrl}`);
   return { pkcs12, password: '', contentType, fromPem, secretId: secret.properties.id ?? secretUrl, certificateId, source: ref };
 }
 

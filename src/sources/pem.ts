@@ -16,10 +16,10 @@ const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
  *
  * @example
  * ```ts
- * const pkcs12 = pemToPkcs12(secret.value); // then readPkcs12(pkcs12, { password: '' })
+ * const pkcs12 = await pemToPkcs12(secret.value); // then readPkcs12(pkcs12, { password: '' })
  * ```
  */
-export function pemToPkcs12(text: string, options: { what?: string } = {}): Uint8Array {
+export async function pemToPkcs12(text: string, options: { what?: string } = {}): Promise<Uint8Array> {
   const what = options.what ?? 'the PEM secret';
   const certificates: { der: Uint8Array; x509: X509Certificate }[] = [];
   let key: KeyObject | null = null;

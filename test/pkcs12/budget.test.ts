@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PfxkitError, readPkcs12, writePkcs12, type Pkcs12Bundle } from '../../src/index.js';
+import { type PfxkitError, readPkcs12, writePkcs12, type Pkcs12Bundle } from '../../src/index.js';
 import { COMPACT, stepUnits } from '../../src/pkcs12/iterate.js';
 import { certSafe, macData, pbeSafe, pbes2Safe, pfx } from '../../bench/hostile-files.js';
 import { workOf } from '../../src/pkcs12/kdf.js';
@@ -103,7 +103,7 @@ describe('decryption in chunks', () => {
     };
     const many = Array.from({ length: 400 }, () => certs.certificateDer[0]!);
     for (const profile of ['compat', 'modern'] as const) {
-      const file = writePkcs12({ certificates: many }, { password: 'pw', profile, iterations: 1000 });
+      const file = await writePkcs12({ certificates: many }, { password: 'pw', profile, iterations: 1000 });
       expect(file.length).toBeGreaterThan(300 * 1024);
       const back = await readPkcs12(file, { password: 'pw' });
       expect(back.certificates).toHaveLength(400);

@@ -25,8 +25,8 @@ beforeAll(async () => {
   for (const profile of ['modern', 'compat'] as WriteProfile[]) {
     const path = join(dir, `${profile}.p12`);
     const ascii = join(dir, `${profile}-ascii.p12`);
-    writeFileSync(path, writePkcs12(bundle, { password: PW, profile, iterations: ITER[profile] }));
-    writeFileSync(ascii, writePkcs12(bundle, { password: ASCII_PW, profile, iterations: ITER[profile] }));
+    writeFileSync(path, await writePkcs12(bundle, { password: PW, profile, iterations: ITER[profile] }));
+    writeFileSync(ascii, await writePkcs12(bundle, { password: ASCII_PW, profile, iterations: ITER[profile] }));
     written[profile] = { path, ascii, thumbs: bundle.certificates.map((c) => c.thumbprint), leaf: bundle.leaf! };
   }
 });
@@ -91,8 +91,8 @@ describe.each(['modern', 'compat'] as const)('writePkcs12 %s round trips', (prof
   it('node-forge reads the certificates and decrypts the key', () => {
     const der = readFileSync(written[profile]!.ascii).toString('binary');
     const p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der), ASCII_PW);
-    const certs = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag]!;
-    const keys = p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag]!;
+    const certs = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag!]!;
+    const keys = p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag!]!;
     expect(certs).toHaveLength(3);
     expect(keys).toHaveLength(1);
     expect(keys[0]!.key).toBeTruthy();
@@ -109,9 +109,38 @@ describe('profiles and options', () => {
     expect(compat.integrity).toEqual({ kind: 'mac', digest: 'sha1', iterations: 2048 });
   });
 
+  it('one default profile, compat, for writePkcs12, convertPkcs12 and createClientBundle', async () => {
+    const src = rows.get('openssl3-ec.p12')!;
+    const b = await readPkcs12(readFileSync(src.file), { password: src.password });
+    const written = await readPkcs12(await writePkcs12(b, { password: 'x' }), { password: 'x' });
+    const converted = (await convertPkcs12(readFileSync(src.file), { password: src.password })).bundle;
+    const created = await readPkcs12((await createClientBundle({ subject: 'CN=defaults', now: new Date(), password: 'x' })).pkcs12, { password: 'x' });
+    for (const r of [written, converted, created]) {
+      expect(r.parts.map((p) => p.cipher)).toEqual(['3DES-CBC', '3DES-CBC']);
+      expect(r.integrity).toEqual({ kind: 'mac', digest: 'sha1', iterations: 2048 });
+    }
+  });
+
+  it('a 600,000-iteration modern write leaves the event loop running', async () => {
+    const src = rows.get('openssl3-ec.p12')!;
+    const b = await readPkcs12(readFileSync(src.file), { password: src.password });
+    let turns = 0;
+    let on = true;
+    const spin = (): void => {
+      turns++;
+      if (on) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const der = await writePkcs12(b, { password: 'x', profile: 'modern' });
+    on = false;
+    expect((await readPkcs12(der, { password: 'x' })).integrity.iterations).toBe(600_000);
+    // Not a timing: the loop got turns during the write (PBKDF2 on the thread pool, the MAC's KDF paced).
+    expect(turns).toBeGreaterThan(10);
+  });
+
   it('the empty password round-trips through our reader and openssl', async () => {
     const src = rows.get('openssl3-ec.p12')!;
-    const der = writePkcs12(await readPkcs12(readFileSync(src.file), { password: src.password }), { password: '', profile: 'compat' });
+    const der = await writePkcs12(await readPkcs12(readFileSync(src.file), { password: src.password }), { password: '', profile: 'compat' });
     expect((await readPkcs12(der)).leaf).toBe(src.leaf!.thumbprint);
     if (tools.openssl) {
       const path = join(dir, 'empty.p12');
@@ -123,9 +152,9 @@ describe('profiles and options', () => {
   it('refuses bad options', async () => {
     const src = rows.get('openssl3-ec.p12')!;
     const b = await readPkcs12(readFileSync(src.file), { password: src.password });
-    expect(() => writePkcs12(b, { password: 'x', profile: 'weird' as WriteProfile })).toThrow(expect.objectContaining({ code: 'USAGE' }));
-    expect(() => writePkcs12(b, { password: 'x', iterations: 0 })).toThrow(expect.objectContaining({ code: 'USAGE' }));
-    expect(() => writePkcs12({ certificates: [] }, { password: 'x' })).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    await expect(writePkcs12(b, { password: 'x', profile: 'weird' as WriteProfile })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(writePkcs12(b, { password: 'x', iterations: 0 })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(writePkcs12({ certificates: [] }, { password: 'x' })).rejects.toMatchObject({ code: 'USAGE' });
   });
 
   it('convertPkcs12 re-encodes keytool, NSS and legacy bundles as compat', async () => {

@@ -150,10 +150,10 @@ describe('readKeyVaultBundle', () => {
 
   it('pemToPkcs12 puts the certificate of the key first and refuses PEM without a key', async () => {
     const other = await mintSelfSigned({ subject: 'CN=ca-ish', now: NOW, days: 10, key: 'ec-p256' });
-    const b = await readPkcs12(pemToPkcs12(`${other.pem}${pem}`), { password: '' });
+    const b = await readPkcs12(await pemToPkcs12(`${other.pem}${pem}`), { password: '' });
     expect(b.leaf).toBe(thumbs.pem);
     expect(b.certificates[0]!.thumbprint).toBe(thumbs.pem);
-    expect(() => pemToPkcs12(other.pem)).toThrow(/no private key/);
+    await expect(pemToPkcs12(other.pem)).rejects.toThrow(/no private key/);
   });
 
   it('a missing secret is KEYVAULT_NOT_FOUND with Key Vault code and request id; a refused token is KEYVAULT_AUTH, the token never in the message', async () => {
