@@ -32,7 +32,7 @@ const PROJECT_FILES = [
 
 const { values, positionals } = parseArgs({ options: { 'password-env': { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
 if (values.help) {
-  console.log('usage: npm run bench [-- [--password-env NAME] FILE...]\n(no files: the project\'s four, written to bench/RESULTS.md)');
+  console.log("usage: npm run bench [-- [--password-env NAME] FILE...]\n(no files: the project's four, written to bench/RESULTS.md)");
   process.exit(0);
 }
 const adHoc = positionals.length > 0;

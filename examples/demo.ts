@@ -87,7 +87,7 @@ try {
   await pfxkit('rotate', aes, '--connector', other.id, '--as-is');
   await pfxkit('rotate', aes, '--connector', other.id);
 
-  step('7. A B2C custom policy\'s client certificate: a policy keyset (Graph beta), created, uploaded, verified');
+  step("7. A B2C custom policy's client certificate: a policy keyset (Graph beta), created, uploaded, verified");
   const policyKey = join(work, 'policy-key.pfx');
   await pfxkit('new', '--subject', 'CN=b2c-policy-rest-client', '--out', policyKey, '--key', 'ec-p256');
   await pfxkit('plan', policyKey, '--keyset', 'RestApiClientCertificate', '--create-keyset');
@@ -112,7 +112,7 @@ try {
     await vault.stop();
   }
 
-  step("9. What Graph does where its docs are silent, found with a scratch connector (deleted after)");
+  step('9. What Graph does where its docs are silent, found with a scratch connector (deleted after)');
   await pfxkit('probe');
 
   step('10. Expiry report of every connector (Nagios exit code; also --format json|csv|prometheus)');

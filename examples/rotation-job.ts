@@ -14,7 +14,10 @@ import { credentialToken, defaultCredential, GraphHttp, graphBaseUrl, PfxkitErro
 
 const env = process.env;
 const path = env.PFX_PATH;
-const ids = (env.CONNECTOR_IDS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const ids = (env.CONNECTOR_IDS ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 if (!path || ids.length === 0) {
   console.error('set PFX_PATH and CONNECTOR_IDS (comma-separated)');
   process.exit(2);

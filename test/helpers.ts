@@ -33,7 +33,7 @@ function toRow(r: Record<string, string>): Omit<Row, 'file'> & { file: string } 
     name: r.name!,
     file: r.file!,
     producer: r.producer ?? 'go-pkcs12 interop',
-    password: r.password === '<none>' ? undefined : r.password ?? '',
+    password: r.password === '<none>' ? undefined : (r.password ?? ''),
     parse: r.parse!,
     leaf: leaf ? { thumbprint: leaf[0]!, notBefore: Number(leaf[1]), notAfter: Number(leaf[2]) } : null,
     certs: num(r.certs),

@@ -78,12 +78,13 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const node = (cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> =>
-  run(process.execPath, args, { cwd, env: { ...process.env, ...env } });
+const node = (cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> => run(process.execPath, args, { cwd, env: { ...process.env, ...env } });
 
 describe('npm pack on a fresh clone', () => {
   it('builds first and ships the built code, types and LICENSE; no sources, maps, tests, benches or examples', () => {
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/entry/reader.js', 'dist/src/entry/reader.d.ts', 'dist/src/cli/main.js']));
+    expect(files).toEqual(
+      expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/entry/reader.js', 'dist/src/entry/reader.d.ts', 'dist/src/cli/main.js']),
+    );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     expect(files.filter((f) => !/^(dist\/src\/|LICENSE$|README\.md$|CHANGELOG\.md$|package\.json$)/.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
@@ -142,7 +143,14 @@ export async function resolve(specifier, context, next) {
       const log = join(esm, `loaded-${args.join('_').replace(/\W/g, '_')}.log`);
       writeFileSync(log, '');
       await node(esm, ['--import', './register.mjs', ...args], { ...env, LOADED_LOG: log });
-      return [...new Set(readFileSync(log, 'utf8').trim().split('\n').map((u) => u.replace(/^file:\/\/.*\/node_modules\//, '')))];
+      return [
+        ...new Set(
+          readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .map((u) => u.replace(/^file:\/\/.*\/node_modules\//, '')),
+        ),
+      ];
     };
     const importing = (entry: string): Promise<string[]> => loaded(['--input-type=module', '-e', `await import(${JSON.stringify(entry)});`]);
     const reader = await importing('pfxkit/reader');
@@ -157,7 +165,9 @@ export async function resolve(specifier, context, next) {
     expect(version.filter((u) => u.startsWith('pfxkit/')).sort()).toEqual(['pfxkit/dist/src/cli/io.js', 'pfxkit/dist/src/cli/main.js', 'pfxkit/dist/src/errors.js']);
     const inspect = await loaded([cli, 'inspect', FIXTURE, '--json'], { PFXKIT_PASSWORD: PASSWORD });
     expect(inspect).toContain('pfxkit/dist/src/cli/inspect.js');
-    expect(inspect.filter((u) => /\/(graph|emulator|report)\/|\/cli\/(validate|convert|new|rotate|report|emulator|probe)\.js|\/cert\/mint|\/pkcs12\/(write|convert)|node:http|@azure|@peculiar/.test(u))).toEqual([]);
+    expect(
+      inspect.filter((u) => /\/(graph|emulator|report)\/|\/cli\/(validate|convert|new|rotate|report|emulator|probe)\.js|\/cert\/mint|\/pkcs12\/(write|convert)|node:http|@azure|@peculiar/.test(u)),
+    ).toEqual([]);
   });
 
   it('the public types type-check in a strict consumer (skipLibCheck: false), with no dependency types', async () => {

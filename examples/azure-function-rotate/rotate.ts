@@ -22,7 +22,11 @@ export interface RotationOutcome {
   lines: string[];
 }
 
-const list = (text: string | undefined): string[] => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text: string | undefined): string[] =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /**
  * One rotation from Key Vault. `certificateUrl` overrides KEYVAULT_CERTIFICATE_URL (the Event

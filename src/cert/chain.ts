@@ -79,10 +79,7 @@ export function orderCertificates(certs: ParsedCertificate[], leaf: string | nul
     out.push(cur);
     const { issuer } = cur.info;
     const aki = cur.extensions.authorityKeyId;
-    i =
-      aki === null
-        ? bySubject.firstUnused(issuer, used)
-        : Math.min(bySubjectSki.firstUnused(keyOf(issuer, aki), used), bySubjectSki.firstUnused(keyOf(issuer, null), used));
+    i = aki === null ? bySubject.firstUnused(issuer, used) : Math.min(bySubjectSki.firstUnused(keyOf(issuer, aki), used), bySubjectSki.firstUnused(keyOf(issuer, null), used));
   }
   certs.forEach((c, i) => {
     if (!used[i]) out.push(c);

@@ -149,11 +149,7 @@ export function parseTime(node: der.Node, what: string): number {
   const t = der.tag(node);
   const text = new TextDecoder('latin1').decode(der.content(node, what));
   const m =
-    t.num === 23
-      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(Z|[+-]\d{4})$/.exec(text)
-      : t.num === 24
-        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:[.,]\d+)?(Z|[+-]\d{4})?$/.exec(text)
-        : null;
+    t.num === 23 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(Z|[+-]\d{4})$/.exec(text) : t.num === 24 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:[.,]\d+)?(Z|[+-]\d{4})?$/.exec(text) : null;
   if (t.cls !== 1 || !m) throw new PfxkitError('MALFORMED', `${what}: not a UTCTime or GeneralizedTime`);
   let year = Number(m[1]);
   if (t.num === 23) year += year >= 50 ? 1900 : 2000;

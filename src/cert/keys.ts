@@ -49,7 +49,7 @@ function ecFacts(curveNode: der.Node | undefined, point: Uint8Array | null): Key
   const curve = curveNode && der.isUniversal(curveNode, der.TAG.OID) ? der.oid(curveNode, 'EC curve') : null;
   // Only uncompressed points (04...) compare byte for byte; a compressed one takes the fallback.
   const id = curve && point && point[0] === 0x04 ? `ec:${curve}:${hex(point)}` : null;
-  return { keyAlgorithm: 'EC', keySize: curve ? CURVES[curve] ?? null : null, id };
+  return { keyAlgorithm: 'EC', keySize: curve ? (CURVES[curve] ?? null) : null, id };
 }
 
 /** Facts of a SubjectPublicKeyInfo. */

@@ -40,7 +40,9 @@ export function formatBundle(file: string, b: Pkcs12Bundle, now: Date): string {
   const n = (k: number, word: string): string => `${k} ${word}${k === 1 ? '' : 's'}`;
   const lines = [`${file}: ${n(b.certificates.length, 'certificate')}, ${n(b.privateKeys, 'private key')}`];
   const i = b.integrity;
-  lines.push(`  integrity    ${i.kind === 'none' ? 'none (no MAC: the file is not protected against changes)' : `${i.kind === 'pbmac1' ? 'PBMAC1 ' : ''}HMAC-${i.digest!.toUpperCase()}, ${i.iterations} iterations`}`);
+  lines.push(
+    `  integrity    ${i.kind === 'none' ? 'none (no MAC: the file is not protected against changes)' : `${i.kind === 'pbmac1' ? 'PBMAC1 ' : ''}HMAC-${i.digest!.toUpperCase()}, ${i.iterations} iterations`}`,
+  );
   lines.push(`  encryption   ${b.encryption.length ? b.encryption.join('\n               ') : 'none'}`);
   b.certificates.forEach((c, idx) => {
     const tag = c.thumbprint === b.leaf ? 'leaf' : String(idx + 1);

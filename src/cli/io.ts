@@ -43,8 +43,7 @@ export const printJson = (io: Io, value: unknown): void => {
  * says so, with the code INTERNAL.
  */
 export function printError(io: Io, err: unknown, json: boolean): void {
-  const { code, message }: Problem =
-    err instanceof PfxkitError ? err : { code: 'INTERNAL', message: `internal error (please report): ${err instanceof Error ? err.message : String(err)}` };
+  const { code, message }: Problem = err instanceof PfxkitError ? err : { code: 'INTERNAL', message: `internal error (please report): ${err instanceof Error ? err.message : String(err)}` };
   if (json) printJson(io, { error: { code, message } });
   else io.stderr.write(`pfxkit: ${code}: ${message}\n`);
   if (io.env.PFXKIT_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);

@@ -72,7 +72,7 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
     print(io, REPORT_HELP);
     return 0;
   }
-  const format = (v.json ? 'json' : v.format ?? 'table') as ReportFormat;
+  const format = (v.json ? 'json' : (v.format ?? 'table')) as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new PfxkitError('USAGE', `--format takes ${REPORT_FORMATS.join(', ')}, not "${String(v.format)}"`);
   const warnDays = intFlag(v['warn-days'], 'warn-days') ?? DEFAULT_THRESHOLDS.warnDays;
   const critDays = intFlag(v['crit-days'], 'crit-days') ?? DEFAULT_THRESHOLDS.critDays;

@@ -113,7 +113,8 @@ function formatResult(r: RotateResult): string {
   const name = !c ? `keyset ${r.keyset?.id ?? '?'}` : c.displayName && c.displayName !== c.id ? `${c.displayName} (${c.id})` : c.id;
   const lines = [`${name}: ${heading(r)}`, `  ${r.reason}`];
   if (r.certificate) lines.push(`  certificate ${r.certificate.thumbprint}, ${isoSeconds(r.certificate.notBefore)} to ${isoSeconds(r.certificate.notAfter)}`);
-  if (r.action !== 'none') lines.push(`  ${r.dryRun ? 'would send' : 'sent'} ${r.encoding === 'compat' ? 're-encoded in memory to 3DES with an HMAC-SHA1 MAC (the form B2C accepts)' : "the file's bytes as they are"}`);
+  if (r.action !== 'none')
+    lines.push(`  ${r.dryRun ? 'would send' : 'sent'} ${r.encoding === 'compat' ? 're-encoded in memory to 3DES with an HMAC-SHA1 MAC (the form B2C accepts)' : "the file's bytes as they are"}`);
   if (!r.dryRun && !r.error) {
     const active = r.certificateList.find((e) => e.isActive);
     lines.push(`  verified ${r.verified ? 'yes' : 'no'}, active ${r.active === null ? 'unknown' : r.active ? 'yes' : 'no'} (${r.keyset ? 'getActiveKey' : "Graph's isActive"})`);

@@ -91,7 +91,18 @@ interface Item<T> {
 }
 
 const RESOURCE = 'https://vault.azure.net';
-const DEFAULT_CODES: Record<number, string> = { 400: 'BadParameter', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 429: 'Throttled', 500: 'InternalServerError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout' };
+const DEFAULT_CODES: Record<number, string> = {
+  400: 'BadParameter',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  429: 'Throttled',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
 
 class KvError extends Error {
   constructor(
@@ -213,7 +224,7 @@ export class KeyVaultEmulator {
   ): Promise<{ id: string; sid: string; version: string; thumbprint: string }> {
     const isPem = 'pem' in source;
     const pkcs12 = isPem ? await pemToPkcs12(source.pem) : source.pkcs12;
-    const bundle = await readPkcs12(pkcs12, { password: isPem ? '' : source.password ?? '' });
+    const bundle = await readPkcs12(pkcs12, { password: isPem ? '' : (source.password ?? '') });
     const leafIndex = bundle.certificates.findIndex((c) => c.thumbprint === bundle.leaf);
     if (leafIndex < 0) throw new PfxkitError('USAGE', `certificate ${name}: the bundle has no certificate with its private key`);
     const leaf = bundle.certificates[leafIndex]!;
@@ -284,7 +295,7 @@ export class KeyVaultEmulator {
       if (!url.searchParams.get('api-version')) throw new KvError(400, 'BadParameter', "The 'api-version' query parameter is missing.");
       const fault = this.takeFault(method, path);
       if (fault) {
-        const status = fault.kind === 'throttle' ? 429 : fault.status ?? 503;
+        const status = fault.kind === 'throttle' ? 429 : (fault.status ?? 503);
         const code = fault.code ?? DEFAULT_CODES[status] ?? 'Error';
         const message =
           fault.message ??
@@ -296,7 +307,10 @@ export class KeyVaultEmulator {
         throw new KvError(status, code, message, status === 429 ? { 'retry-after': fault.retryAfter ?? '1' } : {}, status === 403 ? 'AccessDenied' : undefined);
       }
       if (method !== 'GET') throw new KvError(405, 'MethodNotAllowed', `The stand-in serves GET only, not ${method}.`);
-      const seg = path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+      const seg = path
+        .split('/')
+        .filter(Boolean)
+        .map((s) => decodeURIComponent(s));
       if (seg[0] === 'certificates' && seg.length === 1) return send(200, this.listCertificates(url));
       if (seg[0] === 'secrets' && (seg.length === 2 || seg.length === 3)) return send(200, this.secretBundle(seg[1]!, seg[2]));
       if (seg[0] === 'certificates' && (seg.length === 2 || seg.length === 3)) return send(200, this.certificateBundle(seg[1]!, seg[2]));
@@ -316,13 +330,25 @@ export class KeyVaultEmulator {
     const v = item ? (version ? item.versions.find((x) => x.version === version.toLowerCase()) : item.versions[item.versions.length - 1]) : undefined;
     if (!item || !v) {
       const what = version ? `(name/id) ${name} with version ${version}` : `(name/id) ${name}`;
-      throw new KvError(404, `${kind}NotFound`, `A ${kind.toLowerCase()} with ${what} was not found in this key vault. If you recently deleted this ${kind.toLowerCase()} you may be able to recover it using the correct recovery command.`);
+      throw new KvError(
+        404,
+        `${kind}NotFound`,
+        `A ${kind.toLowerCase()} with ${what} was not found in this key vault. If you recently deleted this ${kind.toLowerCase()} you may be able to recover it using the correct recovery command.`,
+      );
     }
     return { item, v };
   }
 
   private attributes(v: { enabled: boolean; created: number; nbf?: number; exp?: number }): Record<string, unknown> {
-    return { enabled: v.enabled, ...(v.nbf !== undefined ? { nbf: v.nbf } : {}), ...(v.exp !== undefined ? { exp: v.exp } : {}), created: v.created, updated: v.created, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 };
+    return {
+      enabled: v.enabled,
+      ...(v.nbf !== undefined ? { nbf: v.nbf } : {}),
+      ...(v.exp !== undefined ? { exp: v.exp } : {}),
+      created: v.created,
+      updated: v.created,
+      recoveryLevel: 'Recoverable+Purgeable',
+      recoverableDays: 90,
+    };
   }
 
   private secretBundle(name: string, version: string | undefined): unknown {
@@ -368,7 +394,8 @@ export class KeyVaultEmulator {
       const v = i.versions[i.versions.length - 1]!;
       return { id: `${this.url}/certificates/${i.name}`, x5t: createHash('sha1').update(v.der).digest('base64url'), attributes: this.attributes(v), tags: {} };
     });
-    const next = skip + pageSize < all.length ? `${this.url}/certificates?api-version=${encodeURIComponent(url.searchParams.get('api-version')!)}&$skiptoken=${skip + pageSize}&maxresults=${pageSize}` : null;
+    const next =
+      skip + pageSize < all.length ? `${this.url}/certificates?api-version=${encodeURIComponent(url.searchParams.get('api-version')!)}&$skiptoken=${skip + pageSize}&maxresults=${pageSize}` : null;
     return { value: page, nextLink: next };
   }
 }

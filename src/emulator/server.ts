@@ -265,7 +265,8 @@ export class GraphEmulator {
       }
 
       const beta = m[1]!.toLowerCase() === 'beta';
-      const { status, body: answer } = path.split('/')[1]?.toLowerCase() === 'trustframework' && beta ? await this.routeKeysets(method, path, url, req, body) : await this.route(method, path, url, req, body);
+      const { status, body: answer } =
+        path.split('/')[1]?.toLowerCase() === 'trustframework' && beta ? await this.routeKeysets(method, path, url, req, body) : await this.route(method, path, url, req, body);
       const lose = this.takeFault(method, path, ['lose-response']);
       if (lose) {
         record.status = 'lost';
@@ -346,7 +347,16 @@ export class GraphEmulator {
     const id = parts[2];
     const action = seg(3);
     if (id === undefined) {
-      if (method === 'GET') return { status: 200, body: this.page(this.state.connectors.map((c) => this.view(c)), url, req, 'identity/apiConnectors') };
+      if (method === 'GET')
+        return {
+          status: 200,
+          body: this.page(
+            this.state.connectors.map((c) => this.view(c)),
+            url,
+            req,
+            'identity/apiConnectors',
+          ),
+        };
       if (method === 'POST') {
         const c = await newConnector(b, this.read, this.seq);
         this.state.connectors.push(c);

@@ -39,7 +39,10 @@ export function scopeFor(baseUrl: string): string {
  */
 export function assertConnectorsIn(cloud: Cloud): void {
   if (cloud === 'usgov' || cloud === 'dod') {
-    throw new PfxkitError('USAGE', `API connectors (identityApiConnector) do not exist in the ${cloud === 'usgov' ? 'US Government L4' : 'US Government L5 (DoD)'} cloud: Graph documents them for the global and China clouds only`);
+    throw new PfxkitError(
+      'USAGE',
+      `API connectors (identityApiConnector) do not exist in the ${cloud === 'usgov' ? 'US Government L4' : 'US Government L5 (DoD)'} cloud: Graph documents them for the global and China clouds only`,
+    );
   }
 }
 

@@ -34,7 +34,8 @@ export async function createConnector(http: GraphHttp, body: NewConnector): Prom
   try {
     return (await http.request<ApiConnector>('POST', BASE, { body, secrets: secretsOf(body) })).body;
   } catch (err) {
-    if (err instanceof TransportError) throw new PfxkitError('GRAPH_UNAVAILABLE', `creating connector "${body.displayName}": ${err.message}; it may or may not exist now: list the connectors before trying again`, { cause: err });
+    if (err instanceof TransportError)
+      throw new PfxkitError('GRAPH_UNAVAILABLE', `creating connector "${body.displayName}": ${err.message}; it may or may not exist now: list the connectors before trying again`, { cause: err });
     throw err;
   }
 }

@@ -194,7 +194,7 @@ export class GraphHttp {
     } catch (err) {
       const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       this.o.log?.(`${method} ${path} -> ${timeout ? 'timeout' : 'network error'} (${this.o.now() - started} ms)`);
-      const what = timeout ? `no answer within ${this.o.timeoutMs} ms` : `network error (${err instanceof Error ? (err.cause as Error)?.message ?? err.message : String(err)})`;
+      const what = timeout ? `no answer within ${this.o.timeoutMs} ms` : `network error (${err instanceof Error ? ((err.cause as Error)?.message ?? err.message) : String(err)})`;
       throw new TransportError(what, timeout ? 'timeout' : 'network', timeout || !neverSent(err));
     }
   }
@@ -260,7 +260,7 @@ export class GraphHttp {
   }
 
   private error(method: string, url: string, status: number, text: string, requestId: string | null, clientRequestId: string, attempt: number, secrets?: string[]): PfxkitError {
-    let graph: GraphErrorBody['error'] ;
+    let graph: GraphErrorBody['error'];
     try {
       graph = (JSON.parse(text) as GraphErrorBody).error;
     } catch {
@@ -269,7 +269,10 @@ export class GraphHttp {
     const rid = requestId ?? graph?.innerError?.['request-id'] ?? '-';
     const what = graph?.code || graph?.message ? `${graph.code ?? 'error'}: ${graph.message ?? ''}` : text.slice(0, 200) || 'no body';
     const retries = attempt > 0 ? `, after ${attempt + 1} attempts` : '';
-    const message = redact(`${method} ${new URL(url).pathname}: Graph answered ${status} ${what} (request-id ${rid}, client-request-id ${clientRequestId}${retries})`, [...(secrets ?? []), ...this.tokens]);
+    const message = redact(`${method} ${new URL(url).pathname}: Graph answered ${status} ${what} (request-id ${rid}, client-request-id ${clientRequestId}${retries})`, [
+      ...(secrets ?? []),
+      ...this.tokens,
+    ]);
     return new PfxkitError(codeFor(status), message, { serviceCode: graph?.code || undefined });
   }
 }

@@ -105,7 +105,10 @@ export function fileJournal(dir: string): Journal {
         const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${iso(holder.since)}` : 'a run starting now';
         // The round cap ends the wait even under a clock that does not move.
         if (o.now() >= deadline || round >= MAX_LOCK_ROUNDS) {
-          throw new PfxkitError('GRAPH_UNAVAILABLE', `another pfxkit run (${who}) is rotating ${what}; waited ${Math.round(o.waitMs / 1000)} s for it (--lock-wait), nothing was written (lock file ${path})`);
+          throw new PfxkitError(
+            'GRAPH_UNAVAILABLE',
+            `another pfxkit run (${who}) is rotating ${what}; waited ${Math.round(o.waitMs / 1000)} s for it (--lock-wait), nothing was written (lock file ${path})`,
+          );
         }
         if (!waited) o.onWait?.(`another pfxkit run (${who}) is rotating ${what}: waiting for it (at most ${Math.round(o.waitMs / 1000)} s)`);
         waited = true;

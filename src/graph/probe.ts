@@ -127,7 +127,10 @@ export async function probeGraph(options: ProbeOptions): Promise<ProbeResult> {
     return { activeRule, acceptsAes, basicUpload, acceptsDuplicate, epochsExact, connector: { id, deleted } };
   } catch (err) {
     const e = toPfxkitError(err, 'GRAPH_UNAVAILABLE');
-    throw new PfxkitError(e.code, `${e.message}; the scratch connector ${id} ${(await removed(http, id)) ? 'was deleted' : 'could NOT be deleted: delete it by hand'}`, { cause: err, serviceCode: e.serviceCode });
+    throw new PfxkitError(e.code, `${e.message}; the scratch connector ${id} ${(await removed(http, id)) ? 'was deleted' : 'could NOT be deleted: delete it by hand'}`, {
+      cause: err,
+      serviceCode: e.serviceCode,
+    });
   }
 }
 

@@ -17,8 +17,7 @@ async function apply(run: Run, plan: Plan): Promise<CertificateListEntry[]> {
     await replaceCertificate(run.http, id, value, password);
     return list();
   }
-  const post = async (beforeAttempt: () => Promise<void>): Promise<CertificateListEntry[]> =>
-    certificateListOf(await uploadClientCertificate(run.http, id, value, password, { beforeAttempt }));
+  const post = async (beforeAttempt: () => Promise<void>): Promise<CertificateListEntry[]> => certificateListOf(await uploadClientCertificate(run.http, id, value, password, { beforeAttempt }));
   return uploadThenLookUp(run.uploads, { label: `connector ${id}`, key: run.key('connector', id), post, list }, run.candidate.thumbprint);
 }
 

@@ -155,22 +155,24 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
     log,
   };
   const encodings = encodingsOf(runOptions);
-  const blank = (kind: TargetKind, id: string, displayName: string | null) => (fields: Partial<RotateResult>): RotateResult => ({
-    connector: kind === 'connector' ? { id, displayName } : null,
-    keyset: kind === 'keyset' ? { id } : null,
-    action: 'none',
-    reason: 'not rotated: see the error',
-    dryRun,
-    certificate: candidate,
-    encoding: encodings.encoding(kind),
-    verified: false,
-    active: null,
-    duplicates: 0,
-    certificateList: [],
-    warnings: [],
-    error: null,
-    ...fields,
-  });
+  const blank =
+    (kind: TargetKind, id: string, displayName: string | null) =>
+    (fields: Partial<RotateResult>): RotateResult => ({
+      connector: kind === 'connector' ? { id, displayName } : null,
+      keyset: kind === 'keyset' ? { id } : null,
+      action: 'none',
+      reason: 'not rotated: see the error',
+      dryRun,
+      certificate: candidate,
+      encoding: encodings.encoding(kind),
+      verified: false,
+      active: null,
+      duplicates: 0,
+      certificateList: [],
+      warnings: [],
+      error: null,
+      ...fields,
+    });
 
   if (!candidate || blockingErrors(validation).length) {
     // Refused before any Graph call: validation has the reasons.

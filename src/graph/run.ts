@@ -36,7 +36,6 @@ export interface RotateResult {
   error: Problem | null;
 }
 
-
 /** The bytes and password one kind of target gets. */
 export interface Sent {
   value: string;
@@ -98,7 +97,9 @@ export function encodingsOf(o: RunOptions): Pick<Run, 'encoding' | 'sent' | 'exp
   const make = async (kind: TargetKind): Promise<Sent> => {
     if (encoding(kind) === 'as-is') return { value: Buffer.from(o.pkcs12).toString('base64'), password: o.password };
     const password = o.password === '' && kind === 'keyset' ? randomBytes(24).toString('base64url') : o.password;
-    o.log(`re-encoding the bundle in memory to the compat profile (3DES, HMAC-SHA1) for ${kind === 'keyset' ? 'a keyset' : 'a connector'}: it has ${reasons(kind).join(' and ')}; the file is unchanged`);
+    o.log(
+      `re-encoding the bundle in memory to the compat profile (3DES, HMAC-SHA1) for ${kind === 'keyset' ? 'a keyset' : 'a connector'}: it has ${reasons(kind).join(' and ')}; the file is unchanged`,
+    );
     const { pkcs12 } = await convertBundle(o.bundle, { password: o.password, newPassword: password, profile: 'compat' });
     return { value: Buffer.from(pkcs12).toString('base64'), password };
   };
@@ -109,7 +110,7 @@ export function encodingsOf(o: RunOptions): Pick<Run, 'encoding' | 'sent' | 'exp
   };
   const explain = (e: PfxkitError, kind: TargetKind): string => {
     if (e.serviceCode !== 'AADB2C90213') return e.message;
-    const usual = 'B2C answers this when the password does not open the PFX, and for a PFX not encrypted with TripleDES-SHA1 (AES: OpenSSL 3\'s and keytool\'s default)';
+    const usual = "B2C answers this when the password does not open the PFX, and for a PFX not encrypted with TripleDES-SHA1 (AES: OpenSSL 3's and keytool's default)";
     const why =
       encoding(kind) === 'compat'
         ? `${usual}; but pfxkit re-encoded this one to TripleDES-SHA1 under the very password it sent, so neither applies: B2C may read a non-ASCII password differently, or refuse something else in the file`
@@ -123,9 +124,7 @@ export function encodingsOf(o: RunOptions): Pick<Run, 'encoding' | 'sent' | 'exp
 
 /** Findings that bear on the upload itself; the encoding finding only when the bytes go as they are. */
 function warningsOf(validation: ValidationResult, encoding: Encoding, gaps: string[]): string[] {
-  const out = validation.findings
-    .filter((f) => UPLOAD_WARNINGS.has(f.code) && !(f.code === 'ENCRYPTION_COMPAT' && encoding === 'compat'))
-    .map((f) => `${f.code}: ${f.message}`);
+  const out = validation.findings.filter((f) => UPLOAD_WARNINGS.has(f.code) && !(f.code === 'ENCRYPTION_COMPAT' && encoding === 'compat')).map((f) => `${f.code}: ${f.message}`);
   if (encoding === 'as-is' && gaps.length && !out.some((w) => w.startsWith('ENCRYPTION_COMPAT'))) {
     out.push(`sent as-is with ${gaps.join(' and ')}: B2C documents TripleDES-SHA1 and answers AADB2C90213 otherwise`);
   }
@@ -177,4 +176,3 @@ export function verify(run: Run, r: RotateResult, list: TargetCertificate[]): Ro
 }
 
 export const asPfxkitError = (err: unknown): PfxkitError => toPfxkitError(err, 'GRAPH_UNAVAILABLE');
-

@@ -78,7 +78,9 @@ export async function uploadThenLookUp(ctx: UploadContext, target: UploadTarget,
 
   const prior = await ctx.journal.pending(key);
   if (prior) {
-    ctx.log(`${target.label}: an upload of this certificate at ${iso(prior.startedAt)} (pid ${prior.pid} on ${prior.host}) has no known outcome: looking for it until ${iso(prior.landBy)} before posting`);
+    ctx.log(
+      `${target.label}: an upload of this certificate at ${iso(prior.startedAt)} (pid ${prior.pid} on ${prior.host}) has no known outcome: looking for it until ${iso(prior.landBy)} before posting`,
+    );
     const list = await settle(prior);
     if (list) return list;
   }

@@ -119,7 +119,14 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
     if (!m || Number(m[1]) === process.pid || isProcessAlive(Number(m[1]))) continue;
     const p = join(dir, name);
     const s = await lstat(p).catch(() => null);
-    if (s?.isFile() && (await unlink(p).then(() => true, () => false))) removed.push(name);
+    if (
+      s?.isFile() &&
+      (await unlink(p).then(
+        () => true,
+        () => false,
+      ))
+    )
+      removed.push(name);
   }
   return removed;
 }

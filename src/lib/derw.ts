@@ -32,7 +32,7 @@ function tlv(tag: number, ...contents: Uint8Array[]): Enc {
 /** Base-128 digits of a non-negative integer, most significant first, high bit set on all but the last. */
 function base128(n: number): number[] {
   const out = [n % 128];
-  for (let v = Math.floor(n / 128); v > 0; v = Math.floor(v / 128)) out.unshift(0x80 | v % 128);
+  for (let v = Math.floor(n / 128); v > 0; v = Math.floor(v / 128)) out.unshift(0x80 | (v % 128));
   return out;
 }
 

@@ -31,9 +31,7 @@ async function verified(pkcs12: Uint8Array, password: string, expect: Pkcs12Bund
   // up to 2.1 (kdf.ts's workOf); the budget follows maxIterations (limits.ts), so it is set to cover them.
   const back = await readPkcs12(pkcs12, { password, maxIterations: Math.max(iterations, 1) * 3 * (1 + expect.privateKeys) });
   const same =
-    back.privateKeys === expect.privateKeys &&
-    back.certificates.length === expect.certificates.length &&
-    back.certificates.every((c, i) => c.thumbprint === expect.certificates[i]!.thumbprint);
+    back.privateKeys === expect.privateKeys && back.certificates.length === expect.certificates.length && back.certificates.every((c, i) => c.thumbprint === expect.certificates[i]!.thumbprint);
   if (!same) throw new PfxkitError('VERIFY_FAILED', 'the re-encoded bundle does not read back with the same certificates and keys; nothing was written');
   return back;
 }

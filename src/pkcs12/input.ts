@@ -46,10 +46,7 @@ function fromText(text: string): Uint8Array {
   if (pem) {
     if (pem[1] === 'PKCS12') return fromBase64(pem[2]!.replace(/^[A-Za-z-]+:.*$/gm, ''));
     const kind = PEM_KINDS[pem[1]!] ?? `PEM (${pem[1]})`;
-    throw new PfxkitError(
-      'MALFORMED',
-      `found ${kind}, not PKCS#12; bundle a certificate and its key with: openssl pkcs12 -export -in cert.pem -inkey key.pem -out bundle.pfx`,
-    );
+    throw new PfxkitError('MALFORMED', `found ${kind}, not PKCS#12; bundle a certificate and its key with: openssl pkcs12 -export -in cert.pem -inkey key.pem -out bundle.pfx`);
   }
   if (trimmed.startsWith('-----BEGIN')) throw new PfxkitError('MALFORMED', 'found an incomplete PEM block, not PKCS#12');
   return fromBase64(trimmed);

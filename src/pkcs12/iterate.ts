@@ -30,7 +30,11 @@ function sha1Loop(state: Int32Array, count: number, W: Int32Array): void {
     W[5] = 0x80000000 | 0;
     W.fill(0, 6, 15);
     W[15] = 160;
-    let a = SHA1_IV[0]!, b = SHA1_IV[1]!, c = SHA1_IV[2]!, d = SHA1_IV[3]!, e = SHA1_IV[4]!;
+    let a = SHA1_IV[0]!,
+      b = SHA1_IV[1]!,
+      c = SHA1_IV[2]!,
+      d = SHA1_IV[3]!,
+      e = SHA1_IV[4]!;
     for (let i = 0; i < 80; i++) {
       let w = W[i & 15]!;
       if (i >= 16) {
@@ -63,12 +67,20 @@ function sha2Loop(state: Int32Array, count: number, W: Int32Array, iv: Int32Arra
     for (let i = words + 1; i < 15; i++) W[i] = 0;
     W[15] = bits;
     for (let i = 16; i < 64; i++) {
-      const w15 = W[i - 15]!, w2 = W[i - 2]!;
+      const w15 = W[i - 15]!,
+        w2 = W[i - 2]!;
       const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
       const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
       W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
     }
-    let a = iv[0]!, b = iv[1]!, c = iv[2]!, d = iv[3]!, e = iv[4]!, f = iv[5]!, g = iv[6]!, h = iv[7]!;
+    let a = iv[0]!,
+      b = iv[1]!,
+      c = iv[2]!,
+      d = iv[3]!,
+      e = iv[4]!,
+      f = iv[5]!,
+      g = iv[6]!,
+      h = iv[7]!;
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
       const ch = (e & f) ^ (~e & g);

@@ -137,7 +137,11 @@ function chainsOf(reqs: readonly KdfRequest[], out: Uint8Array[]): Map<string, C
     if (c) groups.set(alg, [...(groups.get(alg) ?? []), c]);
   };
   reqs.forEach((r, i) => {
-    if (r.kind === 'pkcs12') add(r.h.node, pkcs12Chain(r, (key) => (out[i] = key)));
+    if (r.kind === 'pkcs12')
+      add(
+        r.h.node,
+        pkcs12Chain(r, (key) => (out[i] = key)),
+      );
     if (r.kind === 'pbkdf1') {
       add(r.hash, { input: concat(r.password, r.salt), iterations: r.iterations, done: (T) => ((out[i] = T.subarray(0, r.n)), null) });
     }

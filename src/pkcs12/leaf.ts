@@ -83,9 +83,7 @@ function pairKeys(certs: readonly Cert[], keys: readonly Key[]): void {
     for (const c of sameKey) c.parsed.info.hasPrivateKey = true;
     // A renewed certificate can share its key with the old one: the localKeyId, then the latest
     // notAfter, picks the leaf among certificates with this key.
-    const match =
-      sameKey.find((c) => c.bag.localKeyId !== null && c.bag.localKeyId === entry.localKeyId) ??
-      sameKey.slice().sort((a, b) => b.parsed.info.notAfter - a.parsed.info.notAfter)[0];
+    const match = sameKey.find((c) => c.bag.localKeyId !== null && c.bag.localKeyId === entry.localKeyId) ?? sameKey.slice().sort((a, b) => b.parsed.info.notAfter - a.parsed.info.notAfter)[0];
     if (match) entry.certificate = match.parsed.info.thumbprint;
   }
 }

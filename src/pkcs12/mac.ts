@@ -43,10 +43,7 @@ export function parseMacData(node: der.Node, limits: Limits): MacCheck {
       throw new PfxkitError('MALFORMED', 'PBMAC1: PBKDF2 parameters lack the keyLength that RFC 9579 requires');
     }
     if (kdf.keyLength < PBMAC1_MIN_KEY_LENGTH) {
-      throw new PfxkitError(
-        'MALFORMED',
-        `PBMAC1: a ${kdf.keyLength}-byte MAC key cannot protect integrity (at least ${PBMAC1_MIN_KEY_LENGTH} bytes); the file may have been forged`,
-      );
+      throw new PfxkitError('MALFORMED', `PBMAC1: a ${kdf.keyLength}-byte MAC key cannot protect integrity (at least ${PBMAC1_MIN_KEY_LENGTH} bytes); the file may have been forged`);
     }
     checkLength(expected, hmac);
     return pbmac1(kdf, kdf.keyLength, hmac, expected);

@@ -124,9 +124,7 @@ export const HMACS: Readonly<Record<string, HashInfo>> = {
 };
 
 /** Names for OIDs that show up in error messages. */
-export const OID_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(OID).map(([name, oid]) => [oid, name]),
-);
+export const OID_NAMES: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(OID).map(([name, oid]) => [oid, name]));
 
 /** `name (oid)` for messages. */
 export function nameOid(oid: string): string {

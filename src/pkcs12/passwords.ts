@@ -116,9 +116,7 @@ export class Passwords {
     throw new PfxkitError(
       'BAD_PASSWORD',
       // A part fails after the MAC matched, or beside a MAC check whose own failure comes first.
-      this.hasMac
-        ? `the MAC matched but the ${what} did not decrypt: it was encrypted with another password, or the file is damaged`
-        : `wrong password: the ${what} did not decrypt`,
+      this.hasMac ? `the MAC matched but the ${what} did not decrypt: it was encrypted with another password, or the file is damaged` : `wrong password: the ${what} did not decrypt`,
     );
   }
 }

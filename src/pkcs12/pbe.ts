@@ -129,10 +129,7 @@ const PBES1: Readonly<Record<string, { hash: string; cipher: () => CipherSpec; l
 export function iterationCount(node: der.Node | undefined, what: string, limits: Limits): number {
   const v = der.count(node, what);
   if (v > BigInt(limits.maxIterations)) {
-    throw new PfxkitError(
-      'ITERATIONS_LIMIT',
-      `${what}: ${v} iterations is over the limit of ${limits.maxIterations} (raise maxIterations only for a file you trust)`,
-    );
+    throw new PfxkitError('ITERATIONS_LIMIT', `${what}: ${v} iterations is over the limit of ${limits.maxIterations} (raise maxIterations only for a file you trust)`);
   }
   return Number(v);
 }
@@ -193,10 +190,7 @@ export function parseScrypt(params: der.Node | undefined, what: string, limits: 
   if ((N! & (N! - 1n)) !== 0n || N! < 2n) throw new PfxkitError('MALFORMED', `${what}: scrypt cost N = ${N} is not a power of 2 above 1`);
   const cost = N! * r! * p!;
   if (cost > BigInt(limits.maxIterations)) {
-    throw new PfxkitError(
-      'ITERATIONS_LIMIT',
-      `${what}: scrypt cost N·r·p = ${cost} is over the limit of ${limits.maxIterations} (raise maxIterations only for a file you trust)`,
-    );
+    throw new PfxkitError('ITERATIONS_LIMIT', `${what}: scrypt cost N·r·p = ${cost} is over the limit of ${limits.maxIterations} (raise maxIterations only for a file you trust)`);
   }
   // Memory is a bound of its own: 128·N·r bytes, whatever the work budget allows.
   const memory = 128n * N! * r!;

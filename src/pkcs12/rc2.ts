@@ -100,11 +100,19 @@ export function rc2CbcDecrypt(key: Uint8Array, effectiveBits: number, iv: Uint8A
   if (iv.length !== 8) throw new RangeError('RC2-CBC IV must be 8 bytes');
   const K = rc2ExpandKey(key, effectiveBits);
   const out = new Uint8Array(data.length);
-  let p0 = iv[0]! | (iv[1]! << 8), p1 = iv[2]! | (iv[3]! << 8), p2 = iv[4]! | (iv[5]! << 8), p3 = iv[6]! | (iv[7]! << 8);
+  let p0 = iv[0]! | (iv[1]! << 8),
+    p1 = iv[2]! | (iv[3]! << 8),
+    p2 = iv[4]! | (iv[5]! << 8),
+    p3 = iv[6]! | (iv[7]! << 8);
   for (let off = 0; off < data.length; off += 8) {
-    const c0 = data[off]! | (data[off + 1]! << 8), c1 = data[off + 2]! | (data[off + 3]! << 8);
-    const c2 = data[off + 4]! | (data[off + 5]! << 8), c3 = data[off + 6]! | (data[off + 7]! << 8);
-    let r0 = c0, r1 = c1, r2 = c2, r3 = c3;
+    const c0 = data[off]! | (data[off + 1]! << 8),
+      c1 = data[off + 2]! | (data[off + 3]! << 8);
+    const c2 = data[off + 4]! | (data[off + 5]! << 8),
+      c3 = data[off + 6]! | (data[off + 7]! << 8);
+    let r0 = c0,
+      r1 = c1,
+      r2 = c2,
+      r3 = c3;
     // 5 r-mixing rounds, r-mashing, 6 r-mixing, r-mashing, 5 r-mixing (RFC 2268 section 4.1).
     for (let round = 0, j = 63; round < 16; round++) {
       if (round === 5 || round === 11) {

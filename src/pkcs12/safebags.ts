@@ -75,7 +75,9 @@ function parseAttributes(node: der.Node | undefined, what: string): Attributes {
     const values = der.set(a[1], `${what} attribute values`);
     if (id === OID.friendlyName && values[0]) out.friendlyName = der.anyString(values[0], `${what} friendlyName`);
     if (id === OID.localKeyId && values[0] && der.isUniversal(values[0], der.TAG.OCTET_STRING)) {
-      out.localKeyId = Buffer.from(der.octets(values[0], `${what} localKeyId`)).toString('hex').toUpperCase();
+      out.localKeyId = Buffer.from(der.octets(values[0], `${what} localKeyId`))
+        .toString('hex')
+        .toUpperCase();
     }
   }
   return out;

@@ -80,7 +80,7 @@ function fromBundle(bundle: Pkcs12Bundle): { certs: Item[]; keys: KeyItem[] } {
 function fromInput(input: WriteInput): { certs: Item[]; keys: KeyItem[] } {
   const leaf = input.certificates[0];
   const id = input.localKeyId ?? (leaf && input.key ? Uint8Array.from(createHash('sha1').update(leaf).digest()) : null);
-  const certs = input.certificates.map((der, i) => ({ der, friendlyName: i === 0 ? input.friendlyName ?? null : null, localKeyId: i === 0 && input.key ? id : null }));
+  const certs = input.certificates.map((der, i) => ({ der, friendlyName: i === 0 ? (input.friendlyName ?? null) : null, localKeyId: i === 0 && input.key ? id : null }));
   const keys = input.key ? [{ pkcs8: exportPkcs8(input.key), friendlyName: input.friendlyName ?? null, localKeyId: id }] : [];
   return { certs, keys };
 }
@@ -111,13 +111,7 @@ async function encryptor(profile: WriteProfile, password: string, iterations: nu
     const iv = randomBytes(16);
     const [key] = await deriveKeys([{ kind: 'pbkdf2', digest: 'sha256', password: utf8Password(password), salt, iterations, keyLength: 32 }]);
     return {
-      algorithm: w.algorithm(
-        OID.pbes2,
-        w.seq(
-          w.algorithm(OID.pbkdf2, w.seq(w.octets(salt), w.int(iterations), w.algorithm(OID.hmacWithSHA256, w.nul()))),
-          w.algorithm(OID.aes256CBC, w.octets(iv)),
-        ),
-      ),
+      algorithm: w.algorithm(OID.pbes2, w.seq(w.algorithm(OID.pbkdf2, w.seq(w.octets(salt), w.int(iterations), w.algorithm(OID.hmacWithSHA256, w.nul()))), w.algorithm(OID.aes256CBC, w.octets(iv)))),
       encrypt: (plain) => cbc('aes-256-cbc', key!, iv, plain),
     };
   }
@@ -143,9 +137,7 @@ function cbc(name: string, key: Uint8Array, iv: Uint8Array, plain: Uint8Array): 
 async function authenticatedSafe(certs: Item[], keys: KeyItem[], profile: WriteProfile, password: string, iterations: number): Promise<Uint8Array> {
   const safes: w.Enc[] = [];
   if (certs.length) {
-    const bags = certs.map((c) =>
-      w.seq(w.oid(OID.certBag), w.explicit(0, w.seq(w.oid(OID.x509Certificate), w.explicit(0, w.octets(c.der)))), ...attributes(c.friendlyName, c.localKeyId)),
-    );
+    const bags = certs.map((c) => w.seq(w.oid(OID.certBag), w.explicit(0, w.seq(w.oid(OID.x509Certificate), w.explicit(0, w.octets(c.der)))), ...attributes(c.friendlyName, c.localKeyId)));
     const enc = await encryptor(profile, password, iterations);
     const encrypted = enc.encrypt(w.encode(w.seq(...bags)));
     safes.push(w.seq(w.oid(OID.encryptedData), w.explicit(0, w.seq(w.int(0), w.seq(w.oid(OID.data), enc.algorithm, w.implicitOctets(0, encrypted))))));

@@ -66,7 +66,9 @@ export async function reportConnectors(http: GraphHttp, options: ReportOptions):
         errors.push({ connector: c.id, code: 'NO_CERTIFICATE', message: `${c.displayName} ${how}: no certificate to watch (pfxkit rotate FILE --connector ${c.id} switches it)` });
       }
       for (const e of list) {
-        rows.push(row({ source: 'graph', connector: { id: c.id, displayName: c.displayName }, thumbprint: e.thumbprint.toUpperCase(), subject: null, isActive: e.isActive }, e.notBefore, e.notAfter, now, t));
+        rows.push(
+          row({ source: 'graph', connector: { id: c.id, displayName: c.displayName }, thumbprint: e.thumbprint.toUpperCase(), subject: null, isActive: e.isActive }, e.notBefore, e.notAfter, now, t),
+        );
       }
     }
   } catch (err) {

@@ -5,8 +5,7 @@ export type ReportFormat = 'table' | 'json' | 'csv' | 'prometheus';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'csv', 'prometheus'];
 
 const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
-const sourceOf = (r: ReportRow): string =>
-  r.connector ? `${r.connector.displayName} (${r.connector.id})` : r.keyset ? `keyset ${r.keyset.id}${r.kid ? ` (kid ${r.kid})` : ''}` : (r.path ?? '');
+const sourceOf = (r: ReportRow): string => (r.connector ? `${r.connector.displayName} (${r.connector.id})` : r.keyset ? `keyset ${r.keyset.id}${r.kid ? ` (kid ${r.kid})` : ''}` : (r.path ?? ''));
 
 /** What an errors entry is about, for a line of text. */
 export const errorSource = (e: ReportError): string => e.path ?? (e.keyset !== undefined ? `keyset ${e.keyset}` : `connector ${e.connector}`);
@@ -50,7 +49,22 @@ const csvField = (v: string | number | boolean | null): string => {
 export function formatCsv(report: Report): string {
   const head = ['source', 'connector_id', 'connector_name', 'keyset_id', 'kid', 'path', 'thumbprint', 'subject', 'not_before', 'not_after', 'days_remaining', 'renew_at', 'is_active', 'status'];
   const rows = report.rows.map((r) =>
-    [r.source, r.connector?.id ?? null, r.connector?.displayName ?? null, r.keyset?.id ?? null, r.kid, r.path, r.thumbprint, r.subject, r.notBefore, r.notAfter, r.daysRemaining, r.renewAt, r.isActive, r.status]
+    [
+      r.source,
+      r.connector?.id ?? null,
+      r.connector?.displayName ?? null,
+      r.keyset?.id ?? null,
+      r.kid,
+      r.path,
+      r.thumbprint,
+      r.subject,
+      r.notBefore,
+      r.notAfter,
+      r.daysRemaining,
+      r.renewAt,
+      r.isActive,
+      r.status,
+    ]
       .map(csvField)
       .join(','),
   );

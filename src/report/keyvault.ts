@@ -38,7 +38,7 @@ export async function reportKeyVault(vaultUrls: string[], options: KeyVaultRepor
   const errors: ReportError[] = [];
   for (const vaultUrl of vaultUrls) {
     try {
-      const kvOptions = typeof options.keyVault === 'function' ? await options.keyVault(vaultUrl) : options.keyVault ?? {};
+      const kvOptions = typeof options.keyVault === 'function' ? await options.keyVault(vaultUrl) : (options.keyVault ?? {});
       const { listKeyVaultCertificates } = await import('../sources/keyvault.js');
       for (const c of await listKeyVaultCertificates(vaultUrl, kvOptions)) {
         rows.push(row({ source: 'keyvault', path: c.id, thumbprint: c.thumbprint, subject: c.subject, isActive: null }, c.notBefore, c.notAfter, now, t));

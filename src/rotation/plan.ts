@@ -118,10 +118,7 @@ export function planRotation(input: PlanInput): Plan {
   }
   const active = list.find((e) => e.isActive);
   if (active && candidate.notAfter < active.notAfter && !input.allowOlder) {
-    return none(
-      `the candidate expires at ${iso(candidate.notAfter)}, before the active certificate ${active.thumbprint} (${iso(active.notAfter)}): use --allow-older to write it anyway`,
-      true,
-    );
+    return none(`the candidate expires at ${iso(candidate.notAfter)}, before the active certificate ${active.thumbprint} (${iso(active.notAfter)}): use --allow-older to write it anyway`, true);
   }
   return { ...base, action, reason, refused: false };
 }

@@ -156,11 +156,7 @@ export function keyVaultError(err: unknown, what: string, secrets: string[] = []
     return new PfxkitError(codeFor(e.statusCode), text, { cause: err, serviceCode: e.code || undefined });
   }
   if (e?.code && TLS_CODES.test(e.code)) {
-    return new PfxkitError(
-      'KEYVAULT_UNAVAILABLE',
-      `${what}: the vault's TLS certificate is not trusted (${e.code}); for a local stand-in, trust its CA with NODE_EXTRA_CA_CERTS`,
-      { cause: err },
-    );
+    return new PfxkitError('KEYVAULT_UNAVAILABLE', `${what}: the vault's TLS certificate is not trusted (${e.code}); for a local stand-in, trust its CA with NODE_EXTRA_CA_CERTS`, { cause: err });
   }
   const name = e?.name ?? '';
   if (/Credential|Authentication/.test(name)) {
@@ -276,7 +272,16 @@ export async function listKeyVaultCertificates(vaultUrl: string, options: KeyVau
     const nb = epoch(p.notBefore);
     const na = epoch(p.expiresOn);
     if (!thumb || nb === null || na === null) throw new PfxkitError('KEYVAULT_UNAVAILABLE', `certificate ${id}: Key Vault returned neither its cer nor its x5t and validity`);
-    out.push({ id, name, version: p.version ?? null, thumbprint: Buffer.from(thumb).toString('hex').toUpperCase(), subject: cert.policy?.subject ?? null, notBefore: nb, notAfter: na, enabled: p.enabled !== false });
+    out.push({
+      id,
+      name,
+      version: p.version ?? null,
+      thumbprint: Buffer.from(thumb).toString('hex').toUpperCase(),
+      subject: cert.policy?.subject ?? null,
+      notBefore: nb,
+      notAfter: na,
+      enabled: p.enabled !== false,
+    });
   }
   return out;
 }

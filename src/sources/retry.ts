@@ -15,7 +15,6 @@ export type { RetryOptions };
 type AdditionalPolicy = NonNullable<SecretClientOptions['additionalPolicies']>[number];
 export type PipelinePolicy = AdditionalPolicy['policy'];
 
-
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /** Transport failures: no answer came (the SDK's RestError without a status, or an abort by our timeout). */

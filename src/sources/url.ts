@@ -80,10 +80,18 @@ export function parseKeyVaultUrl(text: string, options: { vaultOnly?: boolean } 
   const loopback = LOOPBACK.has(host);
   const cloud: KeyVaultCloud | null = loopback ? 'global' : cloudOf(host);
   if (cloud === null) {
-    throw usage(text, `${host} is not a vault host (*.${Object.values(KEYVAULT_CLOUDS).map((c) => c.suffix).join(', *.')}, or a loopback host for a local stand-in)`);
+    throw usage(
+      text,
+      `${host} is not a vault host (*.${Object.values(KEYVAULT_CLOUDS)
+        .map((c) => c.suffix)
+        .join(', *.')}, or a loopback host for a local stand-in)`,
+    );
   }
   if (!loopback && u.port !== '') throw usage(text, 'a vault host takes no port');
-  const segments = u.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  const segments = u.pathname
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
   const vaultUrl = `https://${u.host.toLowerCase()}`;
   const scope = `${KEYVAULT_CLOUDS[cloud].resource}/.default`;
   if (options.vaultOnly) {

@@ -61,14 +61,10 @@ export function weakSignature(certDer: Uint8Array): string | null {
 }
 
 export const noCertificate: Rule = ({ bundle }) =>
-  bundle.certificates.length === 0
-    ? f('NO_CERTIFICATE', 'error', 'the bundle holds no certificate: export it again with the certificate (openssl pkcs12 -export -in cert.pem -inkey key.pem)')
-    : [];
+  bundle.certificates.length === 0 ? f('NO_CERTIFICATE', 'error', 'the bundle holds no certificate: export it again with the certificate (openssl pkcs12 -export -in cert.pem -inkey key.pem)') : [];
 
 export const noPrivateKey: Rule = ({ bundle }) =>
-  bundle.privateKeys === 0
-    ? f('NO_PRIVATE_KEY', 'error', 'the bundle holds no private key: Graph needs the key to authenticate; export the certificate together with its private key')
-    : [];
+  bundle.privateKeys === 0 ? f('NO_PRIVATE_KEY', 'error', 'the bundle holds no private key: Graph needs the key to authenticate; export the certificate together with its private key') : [];
 
 export const keyMismatch: Rule = ({ bundle }) => {
   if (bundle.certificates.length === 0) return [];
@@ -84,14 +80,10 @@ export const keyMismatch: Rule = ({ bundle }) => {
 };
 
 export const multipleKeys: Rule = ({ bundle }) =>
-  bundle.privateKeys > 1
-    ? f('MULTIPLE_KEYS', 'error', `the bundle holds ${bundle.privateKeys} private keys: a connector certificate is one identity; export one certificate with its key`)
-    : [];
+  bundle.privateKeys > 1 ? f('MULTIPLE_KEYS', 'error', `the bundle holds ${bundle.privateKeys} private keys: a connector certificate is one identity; export one certificate with its key`) : [];
 
 export const expired: Rule = ({ leaf, now }) =>
-  leaf && leaf.notAfter <= now
-    ? f('EXPIRED', 'error', `the certificate expired at ${iso(leaf.notAfter)} (${leaf.notAfter}): issue a new one (pfxkit new) and rotate`)
-    : [];
+  leaf && leaf.notAfter <= now ? f('EXPIRED', 'error', `the certificate expired at ${iso(leaf.notAfter)} (${leaf.notAfter}): issue a new one (pfxkit new) and rotate`) : [];
 
 export const notYetValid: Rule = ({ leaf, now }) =>
   leaf && leaf.notBefore > now
@@ -134,9 +126,7 @@ export const weakSignatureRule: Rule = ({ bundle }) => {
 };
 
 export const noIntegrity: Rule = ({ bundle }) =>
-  bundle.integrity.kind === 'none'
-    ? f('NO_INTEGRITY', 'warning', 'the bundle has no MAC, so changes to it go unnoticed: re-encode it with pfxkit convert')
-    : [];
+  bundle.integrity.kind === 'none' ? f('NO_INTEGRITY', 'warning', 'the bundle has no MAC, so changes to it go unnoticed: re-encode it with pfxkit convert') : [];
 
 /** A private key in a plain keyBag (what openssl -info shows as "Key bag"), not a pkcs8ShroudedKeyBag. */
 export const keyUnencrypted: Rule = ({ bundle }) => {
@@ -160,13 +150,13 @@ export const noClientAuthEku: Rule = ({ leafExtensions }) => {
   }
   return usages.includes(CLIENT_AUTH) || usages.includes(ANY_EKU)
     ? []
-    : f('NO_CLIENT_AUTH_EKU', 'warning', 'the certificate\'s extended key usage lacks clientAuth (1.3.6.1.5.5.7.3.2): a TLS server checking it will refuse the client certificate');
+    : f('NO_CLIENT_AUTH_EKU', 'warning', "the certificate's extended key usage lacks clientAuth (1.3.6.1.5.5.7.3.2): a TLS server checking it will refuse the client certificate");
 };
 
 export const keyUsage: Rule = ({ leafExtensions }) => {
   const ku = leafExtensions?.keyUsage ?? null;
   return ku !== null && (ku & KU_DIGITAL_SIGNATURE) === 0
-    ? f('KEY_USAGE', 'warning', 'the certificate\'s key usage lacks digitalSignature, which a TLS client signature needs: reissue it with digitalSignature')
+    ? f('KEY_USAGE', 'warning', "the certificate's key usage lacks digitalSignature, which a TLS client signature needs: reissue it with digitalSignature")
     : [];
 };
 
@@ -174,7 +164,11 @@ export const caCertificate: Rule = ({ leaf, leafExtensions }) => {
   if (!leaf || !leafExtensions?.ca) return [];
   // `openssl req -x509` marks self-signed certificates CA:TRUE by default; pinned, they work.
   return leaf.subject === leaf.issuer
-    ? f('CA_CERTIFICATE', 'info', 'the self-signed certificate is marked CA:TRUE (openssl req -x509 does that): fine for an API that pins it, but one that validates chains may refuse a CA certificate from a client')
+    ? f(
+        'CA_CERTIFICATE',
+        'info',
+        'the self-signed certificate is marked CA:TRUE (openssl req -x509 does that): fine for an API that pins it, but one that validates chains may refuse a CA certificate from a client',
+      )
     : f('CA_CERTIFICATE', 'warning', 'the certificate is a CA certificate (basicConstraints CA:TRUE): servers may refuse it as a client certificate; use an end-entity certificate');
 };
 
@@ -182,7 +176,11 @@ export const longValidity: Rule = ({ leaf, maxValidityDays }) => {
   if (!leaf) return [];
   const days = Math.floor((leaf.notAfter - leaf.notBefore) / DAY);
   return days > maxValidityDays
-    ? f('LONG_VALIDITY', 'warning', `the certificate is valid for ${days} days, more than ${maxValidityDays}: an API that limits lifetimes may refuse it, and a long-lived key is a bigger risk; prefer shorter certificates rotated by pfxkit`)
+    ? f(
+        'LONG_VALIDITY',
+        'warning',
+        `the certificate is valid for ${days} days, more than ${maxValidityDays}: an API that limits lifetimes may refuse it, and a long-lived key is a bigger risk; prefer shorter certificates rotated by pfxkit`,
+      )
     : [];
 };
 
@@ -198,15 +196,17 @@ export const encryptionCompat: Rule = ({ bundle }) =>
 export const weakEncryption: Rule = ({ bundle }) => {
   const weak = bundle.parts.filter((p) => p.part === 'key' && (/RC4|RC2-40|^DES-CBC|40-bit/.test(p.cipher) || p.iterations < 1000));
   return weak.length
-    ? f('WEAK_ENCRYPTION', 'warning', `the private key is protected by ${weak.map((p) => `${p.cipher} with ${p.iterations} iterations`).join(', ')}: a leaked file is easy to crack; re-encode it with pfxkit convert`)
+    ? f(
+        'WEAK_ENCRYPTION',
+        'warning',
+        `the private key is protected by ${weak.map((p) => `${p.cipher} with ${p.iterations} iterations`).join(', ')}: a leaked file is easy to crack; re-encode it with pfxkit convert`,
+      )
     : [];
 };
 
 export const chainIncomplete: Rule = ({ bundle, leaf }) => {
   if (!leaf || leaf.subject === leaf.issuer) return [];
-  return bundle.certificates.some((c) => c.subject === leaf.issuer)
-    ? []
-    : f('CHAIN_INCOMPLETE', 'info', `the issuer (${leaf.issuer}) is not in the bundle: the API must already trust it`);
+  return bundle.certificates.some((c) => c.subject === leaf.issuer) ? [] : f('CHAIN_INCOMPLETE', 'info', `the issuer (${leaf.issuer}) is not in the bundle: the API must already trust it`);
 };
 
 /** The rules, in the order findings are reported. */

@@ -22,11 +22,14 @@ export function validateBundle(bundle: Pkcs12Bundle, options: ValidateOptions = 
   if (Number.isNaN(now.getTime())) throw new PfxkitError('USAGE', 'now is not a valid date');
   const minDays = options.minDays ?? 30;
   const maxValidityDays = options.maxValidityDays ?? 825;
-  for (const [name, v] of [['minDays', minDays], ['maxValidityDays', maxValidityDays]] as const) {
+  for (const [name, v] of [
+    ['minDays', minDays],
+    ['maxValidityDays', maxValidityDays],
+  ] as const) {
     if (!Number.isFinite(v) || v < 0) throw new PfxkitError('USAGE', `${name} must be a number of days, 0 or more`);
   }
-  const leaf = bundle.leaf === null ? null : bundle.certificates.find((c) => c.thumbprint === bundle.leaf) ?? null;
-  const leafDer = leaf ? bundle.certificateDer[bundle.certificates.indexOf(leaf)] ?? null : null;
+  const leaf = bundle.leaf === null ? null : (bundle.certificates.find((c) => c.thumbprint === bundle.leaf) ?? null);
+  const leafDer = leaf ? (bundle.certificateDer[bundle.certificates.indexOf(leaf)] ?? null) : null;
   const ctx: RuleContext = {
     bundle,
     now: Math.floor(now.getTime() / 1000),

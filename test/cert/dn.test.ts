@@ -16,7 +16,16 @@ describe('parseDn: values kept exactly as written', () => {
     ['CN=#1 client', [[['2.5.4.3', '#1 client']]]],
     ['CN=C++ client', [[['2.5.4.3', 'C++ client']]]],
     ['CN=a\\+b, O=Contoso\\, Ltd', [[['2.5.4.3', 'a+b']], [['2.5.4.10', 'Contoso, Ltd']]]],
-    ['CN=x + OU=y, O=z', [[['2.5.4.3', 'x'], ['2.5.4.11', 'y']], [['2.5.4.10', 'z']]]],
+    [
+      'CN=x + OU=y, O=z',
+      [
+        [
+          ['2.5.4.3', 'x'],
+          ['2.5.4.11', 'y'],
+        ],
+        [['2.5.4.10', 'z']],
+      ],
+    ],
     ['CN=caf\\c3\\a9\\ ', [[['2.5.4.3', 'café ']]]],
     ['2.5.4.3=by oid', [[['2.5.4.3', 'by oid']]]],
     ['plain name, with a comma', [[['2.5.4.3', 'plain name, with a comma']]]],

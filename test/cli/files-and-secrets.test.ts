@@ -14,7 +14,11 @@ import { run } from './run.js';
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'pfxkit-files-'));
 const NOW = new Date('2027-03-01T00:00:00Z');
-const codeOf = (p: Promise<unknown>): Promise<string | undefined> => p.then(() => undefined, (e: { code?: string }) => e.code);
+const codeOf = (p: Promise<unknown>): Promise<string | undefined> =>
+  p.then(
+    () => undefined,
+    (e: { code?: string }) => e.code,
+  );
 
 /** The pid of a process that has exited (so no process has it, short of reuse). */
 function deadPid(): number {
@@ -87,9 +91,16 @@ describe('temporary files of ours', () => {
   it('a run killed while writing leaves a temp file the next run removes', async () => {
     const d = tmp();
     // A child that creates its temp file the way writeFileAtomic names it, then is killed.
-    const child = spawn(process.execPath, ['-e', `require('fs').writeFileSync(require('path').join(${JSON.stringify(d)}, '.pfxkit-tmp-' + process.pid + '-aaaaaaaaaaaa-out.prom'), 'half'); process.stdout.write('ready'); setInterval(() => {}, 1000)`], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('fs').writeFileSync(require('path').join(${JSON.stringify(d)}, '.pfxkit-tmp-' + process.pid + '-aaaaaaaaaaaa-out.prom'), 'half'); process.stdout.write('ready'); setInterval(() => {}, 1000)`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());

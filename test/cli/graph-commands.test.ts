@@ -19,8 +19,20 @@ beforeAll(async () => {
   const url = await emulator.start();
   env = { PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token, PFXKIT_PASSWORD: 'cli-pw' };
   http = new GraphHttp({ baseUrl: url, token: staticToken(emulator.token) });
-  for (const [name, daysAgo, profile] of [['current', 1, 'compat'], ['future', -3, 'compat'], ['expired', 500, 'compat'], ['aes', 1, 'modern']] as const) {
-    const c = await createClientBundle({ subject: `CN=${name}`, now: new Date(NOW.getTime() - daysAgo * 86_400_000), days: 365 + (name === 'aes' ? 10 : 0), password: 'cli-pw', profile, iterations: 2048 });
+  for (const [name, daysAgo, profile] of [
+    ['current', 1, 'compat'],
+    ['future', -3, 'compat'],
+    ['expired', 500, 'compat'],
+    ['aes', 1, 'modern'],
+  ] as const) {
+    const c = await createClientBundle({
+      subject: `CN=${name}`,
+      now: new Date(NOW.getTime() - daysAgo * 86_400_000),
+      days: 365 + (name === 'aes' ? 10 : 0),
+      password: 'cli-pw',
+      profile,
+      iterations: 2048,
+    });
     files[name] = join(dir, `${name}.pfx`);
     writeFileSync(files[name]!, c.pkcs12);
   }
@@ -40,7 +52,11 @@ const firstJson = (child: ReturnType<typeof spawn>): Promise<string> =>
   });
 
 const newConnector = async (name: string) =>
-  createConnector(http, { displayName: name, targetUrl: 'https://api.contoso.com', authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'u', password: 'p-1234' } });
+  createConnector(http, {
+    displayName: name,
+    targetUrl: 'https://api.contoso.com',
+    authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'u', password: 'p-1234' },
+  });
 
 describe('pfxkit plan / rotate', () => {
   it('plan says what would happen and writes nothing; rotate does it; the JSON follows SPEC.md', async () => {
@@ -86,7 +102,21 @@ describe('pfxkit plan / rotate', () => {
     const r = await run(['rotate', files.aes!, '--connector', c.id, '--json'], { env, now: NOW });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).results[0]).toMatchObject({ keyset: null, action: 'upload', encoding: 'compat', verified: true, error: null });
-    expect(Object.keys(JSON.parse(r.stdout).results[0])).toEqual(['connector', 'keyset', 'action', 'reason', 'dryRun', 'certificate', 'encoding', 'verified', 'active', 'duplicates', 'certificateList', 'warnings', 'error']);
+    expect(Object.keys(JSON.parse(r.stdout).results[0])).toEqual([
+      'connector',
+      'keyset',
+      'action',
+      'reason',
+      'dryRun',
+      'certificate',
+      'encoding',
+      'verified',
+      'active',
+      'duplicates',
+      'certificateList',
+      'warnings',
+      'error',
+    ]);
     expect(r.stderr).toMatch(/re-encoding the bundle in memory to the compat profile/);
     const human = await run(['rotate', files.aes!, '--connector', c.id], { env, now: NOW });
     expect(human.stdout).toMatch(/now 2 certificates on the connector; active: [0-9A-F]{40}/);
@@ -116,7 +146,12 @@ describe('pfxkit plan / rotate', () => {
   });
 
   it('usage errors and a bad token', async () => {
-    for (const args of [['rotate', files.current!], ['rotate', files.current!, '--connector', 'x', '--mode', 'sideways'], ['plan'], ['rotate', files.current!, '--connector', 'x', '--cloud', 'mars']]) {
+    for (const args of [
+      ['rotate', files.current!],
+      ['rotate', files.current!, '--connector', 'x', '--mode', 'sideways'],
+      ['plan'],
+      ['rotate', files.current!, '--connector', 'x', '--cloud', 'mars'],
+    ]) {
       const r = await run(args, { env, now: NOW });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^pfxkit: USAGE: /);
@@ -147,7 +182,7 @@ describe('pfxkit plan / rotate --keyset', () => {
 });
 
 describe('pfxkit probe', () => {
-  it('finds the rules, prints SPEC.md\'s document, deletes its connector; the human form says what each means', async () => {
+  it("finds the rules, prints SPEC.md's document, deletes its connector; the human form says what each means", async () => {
     const before = (await listConnectors(http)).length;
     const r = await run(['probe', '--json'], { env, now: NOW });
     expect(r.code).toBe(0);
@@ -193,7 +228,11 @@ describe('pfxkit emulator', () => {
       // The spawned emulator runs on the real clock: certificates valid now.
       const mint = async (profile: 'compat' | 'modern') =>
         Buffer.from((await createClientBundle({ subject: `CN=${profile}`, now: new Date(), password: 'cli-pw', profile, iterations: 2048 })).pkcs12).toString('base64');
-      const created = await call('POST', '/identity/apiConnectors', { displayName: 'r', targetUrl: 'https://x', authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: await mint('compat'), password: 'cli-pw' } });
+      const created = await call('POST', '/identity/apiConnectors', {
+        displayName: 'r',
+        targetUrl: 'https://x',
+        authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: await mint('compat'), password: 'cli-pw' },
+      });
       const up = await call('POST', `/identity/apiConnectors/${created.id}/uploadClientCertificate`, { pkcs12Value: await mint('modern'), password: 'cli-pw' });
       expect(up.authenticationConfiguration.certificateList.map((e: { isActive: boolean }) => e.isActive)).toEqual([true, false]);
     } finally {

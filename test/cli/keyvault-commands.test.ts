@@ -165,7 +165,8 @@ describe('lazy loading', () => {
   it('a command on a file never loads the Key Vault SDK; one on a vault URL does', () => {
     // A module hook that refuses the SDK packages: a file still reads, a vault URL cannot.
     const hook = `data:text/javascript,import{register}from"node:module";register(${JSON.stringify('data:text/javascript,export async function resolve(s,c,n){if(/keyvault-(secrets|certificates)/.test(s))throw new Error("blocked "+s);return n(s,c)}')})`;
-    const cli = (file: string) => spawnSync(process.execPath, ['--import', hook, join(root, 'dist', 'src', 'cli', 'main.js'), 'inspect', file, '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const cli = (file: string) =>
+      spawnSync(process.execPath, ['--import', hook, join(root, 'dist', 'src', 'cli', 'main.js'), 'inspect', file, '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
     const file = cli(join(root, 'test', 'fixtures', 'p12', 'openssl3-empty-password.p12'));
     expect(file.status, file.stderr).toBe(0);
     const vault = cli('https://127.0.0.1:1/secrets/x');

@@ -47,7 +47,11 @@ describe('pfxkit validate', () => {
 
   it('unreadable input is exit 2; bad flags are USAGE', async () => {
     expect((await run(['validate', file('broken-truncated.p12')], { env })).code).toBe(2);
-    for (const args of [['--now', 'yesterday'], ['--min-days', '-3'], ['--min-days', 'x']]) {
+    for (const args of [
+      ['--now', 'yesterday'],
+      ['--min-days', '-3'],
+      ['--min-days', 'x'],
+    ]) {
       const r = await run(['validate', file('openssl3-default.p12'), ...args], { env });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^pfxkit: USAGE: /);

@@ -169,7 +169,9 @@ describe('the documented facts, by default', () => {
     expect([noPassword.status, noPassword.json.error.message]).toEqual([400, expect.stringMatching(/password is required/)]);
     const up = await call('POST', `/identity/apiconnectors/${id}/UploadClientCertificate`, { pkcs12Value: b64(b), password: b.password });
     expect(up.status).toBe(200);
-    const basicNoHash = await call('PATCH', `/identity/apiConnectors/${id}`, { authenticationConfiguration: { '@odata.type': 'microsoft.graph.basicAuthentication', username: 'u', password: 'p-Secret-1' } });
+    const basicNoHash = await call('PATCH', `/identity/apiConnectors/${id}`, {
+      authenticationConfiguration: { '@odata.type': 'microsoft.graph.basicAuthentication', username: 'u', password: 'p-Secret-1' },
+    });
     expect(basicNoHash.status).toBe(204);
   });
 

@@ -37,7 +37,10 @@ describe('HTTP details', () => {
     await new Promise((r) => server.close(r));
     const sleeps: number[] = [];
     const http = new GraphHttp({ baseUrl: `http://127.0.0.1:${port}/v1.0`, token: { getToken: async () => 't' }, sleep: async (ms) => void sleeps.push(ms), maxRetries: 2 });
-    await expect(http.request('POST', '/identity/apiConnectors/x/uploadClientCertificate', { body: {} })).rejects.toMatchObject({ code: 'GRAPH_UNAVAILABLE', message: expect.stringMatching(/after 3 attempts/) });
+    await expect(http.request('POST', '/identity/apiConnectors/x/uploadClientCertificate', { body: {} })).rejects.toMatchObject({
+      code: 'GRAPH_UNAVAILABLE',
+      message: expect.stringMatching(/after 3 attempts/),
+    });
     expect(sleeps).toHaveLength(2);
     // A server that takes the connection and cuts it: the POST may have been processed.
     const cutter = createServer((req) => req.socket.destroy());
@@ -51,7 +54,13 @@ describe('HTTP details', () => {
     const server = createServer((_req, res) => res.writeHead(429, { 'retry-after': 'Thu, 01 Jan 2015 00:00:00 GMT' }).end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const sleeps: number[] = [];
-    const http = new GraphHttp({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1.0`, token: { getToken: async () => 't' }, sleep: async (ms) => void sleeps.push(ms), maxRetries: 3, random: () => 0.5 });
+    const http = new GraphHttp({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1.0`,
+      token: { getToken: async () => 't' },
+      sleep: async (ms) => void sleeps.push(ms),
+      maxRetries: 3,
+      random: () => 0.5,
+    });
     await expect(http.request('GET', '/x')).rejects.toMatchObject({ code: 'GRAPH_THROTTLED' });
     await new Promise((r) => server.close(r));
     expect(sleeps).toEqual([375, 750, 1500]);

@@ -54,7 +54,7 @@ describe('keyset calls', () => {
     expect(betaUrlOf('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080/beta');
   });
 
-  it('x5t (base64url SHA-1) becomes Graph\'s hex thumbprint; anything else is not one', () => {
+  it("x5t (base64url SHA-1) becomes Graph's hex thumbprint; anything else is not one", () => {
     expect(thumbprintOfX5t(Buffer.from('00112233445566778899aabbccddeeff00112233', 'hex').toString('base64url'))).toBe('00112233445566778899AABBCCDDEEFF00112233');
     expect(thumbprintOfX5t('short')).toBeNull();
     expect(thumbprintOfX5t(undefined)).toBeNull();
@@ -96,14 +96,19 @@ describe('rotate --keyset', () => {
     const r = await run(http, current, ['Client']);
     expect(r.exitCode).toBe(0);
     expect(r.results[0]).toMatchObject({ keyset: { id: 'B2C_1A_Client' }, action: 'upload', encoding: 'as-is', verified: true, active: true, duplicates: 0, error: null });
-    expect(r.results[0]!.certificateList).toEqual([{ thumbprint: current.thumbprint, notBefore: current.bundle.certificates[0]!.notBefore, notAfter: current.bundle.certificates[0]!.notAfter, isActive: true }]);
+    expect(r.results[0]!.certificateList).toEqual([
+      { thumbprint: current.thumbprint, notBefore: current.bundle.certificates[0]!.notBefore, notAfter: current.bundle.certificates[0]!.notAfter, isActive: true },
+    ]);
     expect(emulator.count('POST', /uploadPkcs12$/)).toBe(1);
     const before = writes(emulator);
     const again = await run(http, current, ['B2C_1A_Client']);
     expect(again.results[0]).toMatchObject({ action: 'none', verified: true, active: true });
     expect(writes(emulator)).toBe(before);
     // Beside a connector target, in one run.
-    const conn = await createConnector(http, { ...basicConnector('beside'), authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: b64(current), password: current.password } });
+    const conn = await createConnector(http, {
+      ...basicConnector('beside'),
+      authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: b64(current), password: current.password },
+    });
     const both = await run(http, next, ['Client'], { connectors: [conn.id], requireActive: true });
     expect(both.results.map((x) => [x.connector?.id ?? x.keyset?.id, x.action, x.verified, x.active])).toEqual([
       [conn.id, 'upload', true, true],

@@ -80,7 +80,14 @@ describe('rotation under throttling', () => {
       // 400 requests at 300 a minute cannot take less than a minute of (simulated) time.
       const seconds = (clock - started) / 1000;
       expect(seconds).toBeGreaterThanOrEqual(60);
-      const figures: LoadFigures = { connectors: 200, requests: load.length, throttled: throttled.length, uploads: uploads.length, simulatedSeconds: Math.round(seconds), maxInFlight: emulator.maxInFlight };
+      const figures: LoadFigures = {
+        connectors: 200,
+        requests: load.length,
+        throttled: throttled.length,
+        uploads: uploads.length,
+        simulatedSeconds: Math.round(seconds),
+        maxInFlight: emulator.maxInFlight,
+      };
       console.log(`load: ${JSON.stringify(figures)}`);
     } finally {
       await emulator.stop();

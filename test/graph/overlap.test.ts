@@ -195,7 +195,12 @@ describe('one upload per certificate per connector', () => {
     const writes = emulator.requests.filter((q) => q.method !== 'GET').length;
     const r = await run(http, journal, first, [conn.id], { clock: () => clock, lockWaitMs: 5_000 });
     expect(r.exitCode).toBe(2);
-    expect(r.results[0]!.error).toEqual({ code: 'GRAPH_UNAVAILABLE', message: expect.stringMatching(/^another pfxkit run \(pid \d+ on .+, since 1970-01-01T00:00:00Z\) is rotating connector .+; waited 5 s for it \(--lock-wait\), nothing was written \(lock file .+\.lock\)$/) });
+    expect(r.results[0]!.error).toEqual({
+      code: 'GRAPH_UNAVAILABLE',
+      message: expect.stringMatching(
+        /^another pfxkit run \(pid \d+ on .+, since 1970-01-01T00:00:00Z\) is rotating connector .+; waited 5 s for it \(--lock-wait\), nothing was written \(lock file .+\.lock\)$/,
+      ),
+    });
     expect(emulator.requests.filter((q) => q.method !== 'GET').length).toBe(writes);
     await release();
     expect((await run(http, journal, first, [conn.id])).results[0]).toMatchObject({ action: 'replace', verified: true });
@@ -249,7 +254,10 @@ describe('one upload per certificate per connector', () => {
   it('a state folder that cannot be used is USAGE naming PFXKIT_STATE_DIR', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'pfxkit-journal-')), 'not-a-folder');
     writeFileSync(file, '');
-    await expect(fileJournal(file).lock('k', 'x', { waitMs: 0, sleep: async () => undefined, now: () => 0 })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/PFXKIT_STATE_DIR\) cannot be used: ENOTDIR/) });
+    await expect(fileJournal(file).lock('k', 'x', { waitMs: 0, sleep: async () => undefined, now: () => 0 })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(/PFXKIT_STATE_DIR\) cannot be used: ENOTDIR/),
+    });
   });
 
   it('a duplicate that exists anyway is reported: duplicates and a warning, not silence', async () => {

@@ -18,8 +18,7 @@ async function setup(options: EmulatorOptions = {}) {
 }
 
 /** Every write the emulator saw, by connector id (the create has none yet: '(create)'). */
-const writtenIds = (e: GraphEmulator): Set<string> =>
-  new Set(e.requests.filter((r) => r.method !== 'GET').map((r) => r.path.split('/')[3] ?? '(create)'));
+const writtenIds = (e: GraphEmulator): Set<string> => new Set(e.requests.filter((r) => r.method !== 'GET').map((r) => r.path.split('/')[3] ?? '(create)'));
 
 describe('probeGraph', () => {
   it('the documented defaults: newest, AES refused, Basic upload rejected, duplicates taken, exact epochs; nothing else written', async () => {
@@ -53,7 +52,7 @@ describe('probeGraph', () => {
     expect(await listConnectors(http)).toEqual([]);
   });
 
-  it('a lost answer to the scratch connector\'s creation: found by its name and deleted', async () => {
+  it("a lost answer to the scratch connector's creation: found by its name and deleted", async () => {
     const http = await setup();
     emulator.faults.push({ kind: 'lose-response', method: 'POST', path: /apiConnectors$/ });
     await expect(probeGraph({ http, now: NOW })).rejects.toMatchObject({ code: 'GRAPH_UNAVAILABLE', message: expect.stringMatching(/the scratch connector pfxkit-probe-[0-9a-f]{8} was deleted$/) });

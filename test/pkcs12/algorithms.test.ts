@@ -15,7 +15,13 @@ const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const limits = { maxIterations: 10_000_000 };
 const fixture = (name: string): Uint8Array => readFileSync(manifest().find((r) => r.name === name)!.file);
-const errorOf = async (p: Promise<unknown>): Promise<PfxkitError> => p.then(() => { throw new Error('expected a refusal'); }, (e: unknown) => e as PfxkitError);
+const errorOf = async (p: Promise<unknown>): Promise<PfxkitError> =>
+  p.then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (e: unknown) => e as PfxkitError,
+  );
 
 describe('CAST5 (RFC 2144 appendix B.1 test vectors)', () => {
   it.each([
@@ -49,15 +55,21 @@ describe('CAST5 (RFC 2144 appendix B.1 test vectors)', () => {
 });
 
 /** A PBES2 AlgorithmIdentifier, parsed as the reader parses one. */
-const pbes2 = (kdf: w.Enc, cipher: w.Enc, max = limits.maxIterations) =>
-  parsePbe(der.decode(w.encode(w.algorithm(OID.pbes2, w.seq(kdf, cipher))), 'test').node, 'test', limitsOf(max));
+const pbes2 = (kdf: w.Enc, cipher: w.Enc, max = limits.maxIterations) => parsePbe(der.decode(w.encode(w.algorithm(OID.pbes2, w.seq(kdf, cipher))), 'test').node, 'test', limitsOf(max));
 const scrypt = (N: number, r: number, p: number) => w.algorithm(OID.scrypt, w.seq(w.octets(new Uint8Array(16)), w.int(N), w.int(r), w.int(p)));
 const aes256 = w.algorithm(OID.aes256CBC, w.octets(new Uint8Array(16)));
 
 describe('scrypt inside PBES2 (RFC 7914)', () => {
   it('counts N·r·p against the iteration limit before any work', () => {
     expect(pbes2(scrypt(16384, 8, 1), aes256).iterations).toBe(131072);
-    const err = (() => { try { pbes2(scrypt(1 << 20, 8, 2), aes256); return null; } catch (e) { return e as PfxkitError; } })();
+    const err = (() => {
+      try {
+        pbes2(scrypt(1 << 20, 8, 2), aes256);
+        return null;
+      } catch (e) {
+        return e as PfxkitError;
+      }
+    })();
     expect(err?.code).toBe('ITERATIONS_LIMIT');
     expect(err?.message).toContain('scrypt cost N·r·p = 16777216');
   });

@@ -7,8 +7,7 @@ import { readWithin } from '../../src/pkcs12/read.js';
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
 const PW = rows.get('openssl3-default.p12')!.password!;
 const bytes = (file: string): Buffer => readFileSync(rows.get(file)!.file);
-const read = (file: string, options?: { password?: string; maxIterations?: number }): Promise<Pkcs12Bundle> =>
-  readPkcs12(bytes(file), options ?? { password: rows.get(file)!.password });
+const read = (file: string, options?: { password?: string; maxIterations?: number }): Promise<Pkcs12Bundle> => readPkcs12(bytes(file), options ?? { password: rows.get(file)!.password });
 const codeOf = (p: Promise<unknown>): Promise<string | undefined> =>
   p.then(
     () => undefined,
@@ -29,10 +28,7 @@ describe('inspect facts', () => {
     expect(c.thumbprintSha256).toMatch(/^[0-9A-F]{64}$/);
     expect(c.serialNumber).toMatch(/^[0-9A-F]+$/);
     expect(b.integrity).toEqual({ kind: 'mac', digest: 'sha256', iterations: 2048 });
-    expect(b.encryption).toEqual([
-      'safe: AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256, 2048 iterations)',
-      'key: AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256, 2048 iterations)',
-    ]);
+    expect(b.encryption).toEqual(['safe: AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256, 2048 iterations)', 'key: AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256, 2048 iterations)']);
   });
 
   it('a negative serial number reads as openssl prints it', async () => {
@@ -181,8 +177,7 @@ describe('limits', () => {
   it('deriving keys ahead never changes a verdict at the edge of the work budget', async () => {
     // One password: MAC (1 SHA-1 chain) + RC2-40 safe (key, IV) + 3DES key (key of 2 chains, IV):
     // 2048 steps at 0.3 units a chain, each request rounded up.
-    const within = (name: string, password: string | undefined, workBudget: number): Promise<Pkcs12Bundle> =>
-      readWithin(bytes(name), password, { maxIterations: 2048, workBudget });
+    const within = (name: string, password: string | undefined, workBudget: number): Promise<Pkcs12Bundle> => readWithin(bytes(name), password, { maxIterations: 2048, workBudget });
     const chain = Math.ceil(2048 * 0.3);
     const need = 4 * chain + Math.ceil(2 * 2048 * 0.3);
     expect((await within('openssl3-legacy.p12', PW, need)).leaf).not.toBeNull();
@@ -247,7 +242,7 @@ describe('the event loop keeps running', () => {
   });
 });
 
-describe('a file\'s parts are decrypted side by side', () => {
+describe("a file's parts are decrypted side by side", () => {
   it('a -legacy file (SHA-1 MAC, RC2-40 safe, 3DES key) reads the same alone, again, and among concurrent reads', async () => {
     const alone = await read('openssl3-legacy.p12', { password: PW });
     const again = await read('openssl3-legacy.p12', { password: PW });

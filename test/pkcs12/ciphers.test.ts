@@ -157,7 +157,11 @@ describe('the iterated hash (our SHA-1 and SHA-2 kernels) against node:crypto', 
 
   it('declares each slice of a long derivation before running it, none over 10,000 units, one chain or several', async () => {
     const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-    for (const [alg, iterations] of [['sha256', SLICE * 2 + 5], ['sha1', SLICE * 2 + 5], ['sha512-256', 5_005]] as const) {
+    for (const [alg, iterations] of [
+      ['sha256', SLICE * 2 + 5],
+      ['sha1', SLICE * 2 + 5],
+      ['sha512-256', 5_005],
+    ] as const) {
       const declared: number[] = [];
       const first = randomBytes(20);
       const out = await iterateHash(alg, first, iterations, (units) => void declared.push(units));
@@ -220,9 +224,7 @@ describe('the one KDF entry point (deriveKeys)', () => {
 
   it('scrypt on the thread pool (RFC 7914 section 12, second vector)', async () => {
     const [key] = await deriveKeys([{ kind: 'scrypt', password: utf8Password('password'), salt: new TextEncoder().encode('NaCl'), N: 1024, r: 8, p: 16, keyLength: 64 }]);
-    expect(toHex(key!)).toBe(
-      'fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640',
-    );
+    expect(toHex(key!)).toBe('fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640');
   });
 
   it('a failed derivation rejects, with no other left unobserved', async () => {

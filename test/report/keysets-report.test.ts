@@ -54,7 +54,13 @@ describe('report --keysets', () => {
       ['B2C_1A_Healthy', thumbs.new, true, 'ok'],
     ]);
     expect(j.rows[0]).toMatchObject({ source: 'keyset', connector: null, kid: expect.any(String), path: null, subject: 'CN=expiring', daysRemaining: 10 });
-    expect(j.errors).toEqual([{ keyset: 'B2C_1A_Expiring', code: 'EXPIRES_SOON', message: expect.stringMatching(/no key with a later expiry is staged: upload its successor \(pfxkit rotate FILE --keyset B2C_1A_Expiring\)$/) }]);
+    expect(j.errors).toEqual([
+      {
+        keyset: 'B2C_1A_Expiring',
+        code: 'EXPIRES_SOON',
+        message: expect.stringMatching(/no key with a later expiry is staged: upload its successor \(pfxkit rotate FILE --keyset B2C_1A_Expiring\)$/),
+      },
+    ]);
     expect(r.stderr).toMatch(/^pfxkit: keyset B2C_1A_Expiring: EXPIRES_SOON: /m);
   });
 
@@ -66,7 +72,11 @@ describe('report --keysets', () => {
   });
 
   it('every format carries the keyset; beside connectors in one document', async () => {
-    await createConnector(http, { displayName: 'conn', targetUrl: 'https://x', authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: await mint('conn', 1, 365), password: 'p' } });
+    await createConnector(http, {
+      displayName: 'conn',
+      targetUrl: 'https://x',
+      authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: await mint('conn', 1, 365), password: 'p' },
+    });
     const prom = await run(['report', '--keysets', '--connectors', '--format', 'prometheus', '--no-exit-code', '--now', NOW.toISOString()], { env, now: NOW });
     expect(prom.stdout).toMatch(new RegExp(`^x509_cert_not_after\\{thumbprint="${thumbs.new}",subject_CN="new",keyset_id="B2C_1A_Healthy",kid="[^"]+",active="true"\\} \\d+$`, 'm'));
     expect(prom.stdout).toMatch(new RegExp(`^x509_cert_not_after\\{thumbprint="${thumbs.conn}",connector_id=`, 'm'));
@@ -79,7 +89,11 @@ describe('report --keysets', () => {
   });
 
   it('a 403 on keysets (no TrustFrameworkKeySet permission) is an error line, not a failed report', async () => {
-    await createConnector(http, { displayName: 'conn', targetUrl: 'https://x', authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: await mint('conn', 1, 365), password: 'p' } });
+    await createConnector(http, {
+      displayName: 'conn',
+      targetUrl: 'https://x',
+      authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: await mint('conn', 1, 365), password: 'p' },
+    });
     emulator.faults.push({ kind: 'status', status: 403, path: /trustFramework/, times: 1 });
     const r = await run(['report', '--connectors', '--keysets', '--format', 'json', '--now', NOW.toISOString()], { env, now: NOW });
     expect(r.code).toBe(0);

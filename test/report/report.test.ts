@@ -55,17 +55,29 @@ describe('report of Graph connectors (more than one page)', () => {
     };
     for (let i = 0; i < 5; i++) {
       const a = await mint(`conn${i}-a`, 100, 365);
-      const conn = await createConnector(http, { displayName: `conn ${i}, "quoted"`, targetUrl: 'https://x', authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: a.b64, password: 'p' } });
+      const conn = await createConnector(http, {
+        displayName: `conn ${i}, "quoted"`,
+        targetUrl: 'https://x',
+        authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: a.b64, password: 'p' },
+      });
       if (i === 3) {
         // 14 days from expiry at NOW: critical.
         const soon = await mint('soon', 351, 365);
         critical = soon.thumbprint;
-        await createConnector(http, { displayName: 'soon', targetUrl: 'https://x', authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: soon.b64, password: 'p' } });
+        await createConnector(http, {
+          displayName: 'soon',
+          targetUrl: 'https://x',
+          authenticationConfiguration: { '@odata.type': '#microsoft.graph.pkcs12Certificate', pkcs12Value: soon.b64, password: 'p' },
+        });
       }
       const b = await mint(`conn${i}-b`, 10, 400);
       await uploadClientCertificate(http, conn.id, b.b64, 'p');
     }
-    await createConnector(http, { displayName: 'basic', targetUrl: 'https://x', authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'u', password: 'pw-basic' } });
+    await createConnector(http, {
+      displayName: 'basic',
+      targetUrl: 'https://x',
+      authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'u', password: 'pw-basic' },
+    });
   });
   afterAll(async () => {
     await emulator.stop();
@@ -150,8 +162,29 @@ describe('report of files and folders', () => {
   });
 
   it('Prometheus: one series a label set (a certificate listed twice), and notices are not read errors', () => {
-    const r = { source: 'graph' as const, connector: { id: 'c', displayName: 'n' }, keyset: null, kid: null, path: null, thumbprint: 'AB', subject: null, notBefore: 0, notAfter: 1, daysRemaining: 0, renewAt: 0, isActive: true, status: 'ok' as const };
-    const text = formatPrometheus({ generatedAt: 0, rows: [r, { ...r }], errors: [{ keyset: 'k', code: 'EXPIRES_SOON', message: 'm' }, { path: '/x', code: 'MALFORMED', message: 'm' }] });
+    const r = {
+      source: 'graph' as const,
+      connector: { id: 'c', displayName: 'n' },
+      keyset: null,
+      kid: null,
+      path: null,
+      thumbprint: 'AB',
+      subject: null,
+      notBefore: 0,
+      notAfter: 1,
+      daysRemaining: 0,
+      renewAt: 0,
+      isActive: true,
+      status: 'ok' as const,
+    };
+    const text = formatPrometheus({
+      generatedAt: 0,
+      rows: [r, { ...r }],
+      errors: [
+        { keyset: 'k', code: 'EXPIRES_SOON', message: 'm' },
+        { path: '/x', code: 'MALFORMED', message: 'm' },
+      ],
+    });
     expect(text.split('\n').filter((l) => l.startsWith('x509_cert_not_after{'))).toHaveLength(1);
     expect(text).toMatch(/^x509_read_errors 1$/m);
   });
@@ -160,7 +193,23 @@ describe('report of files and folders', () => {
     const report = {
       generatedAt: 0,
       errors: [],
-      rows: [{ source: 'file' as const, connector: null, keyset: null, kid: null, path: '/a,b/"c".pfx', thumbprint: 'AB', subject: 'O=x\\, y, CN=a\\,b', notBefore: 0, notAfter: 1, daysRemaining: 0, renewAt: 0, isActive: null, status: 'ok' as const }],
+      rows: [
+        {
+          source: 'file' as const,
+          connector: null,
+          keyset: null,
+          kid: null,
+          path: '/a,b/"c".pfx',
+          thumbprint: 'AB',
+          subject: 'O=x\\, y, CN=a\\,b',
+          notBefore: 0,
+          notAfter: 1,
+          daysRemaining: 0,
+          renewAt: 0,
+          isActive: null,
+          status: 'ok' as const,
+        },
+      ],
     };
     expect(formatCsv(report)).toBe(
       'source,connector_id,connector_name,keyset_id,kid,path,thumbprint,subject,not_before,not_after,days_remaining,renew_at,is_active,status\r\n' +

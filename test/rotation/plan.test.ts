@@ -15,23 +15,59 @@ const notYetValid: ValidationResult = { ok: false, leaf: null, findings: [{ code
 
 const cases: { name: string; input: Partial<PlanInput>; want: { action: string; refused: boolean; reason: RegExp; warnings?: number } }[] = [
   { name: 'auto, Basic → replace', input: { target: basic }, want: { action: 'replace', refused: false, reason: /Basic/ } },
-  { name: 'auto, certificates → upload', input: { target: certs(entry('A'.repeat(40), now + 100 * 86_400, true)) }, want: { action: 'upload', refused: false, reason: /appends.*\(1 certificate before\)/ } },
+  {
+    name: 'auto, certificates → upload',
+    input: { target: certs(entry('A'.repeat(40), now + 100 * 86_400, true)) },
+    want: { action: 'upload', refused: false, reason: /appends.*\(1 certificate before\)/ },
+  },
   { name: 'auto, already listed → none', input: { target: certs(entry(cand.thumbprint, cand.notAfter, true)) }, want: { action: 'none', refused: false, reason: /already/ } },
-  { name: 'upload mode on a listed certificate → none', input: { mode: 'upload', target: certs(entry(cand.thumbprint, cand.notAfter, true)) }, want: { action: 'none', refused: false, reason: /already/ } },
+  {
+    name: 'upload mode on a listed certificate → none',
+    input: { mode: 'upload', target: certs(entry(cand.thumbprint, cand.notAfter, true)) },
+    want: { action: 'none', refused: false, reason: /already/ },
+  },
   { name: 'upload mode on a Basic connector → refused', input: { mode: 'upload', target: basic }, want: { action: 'none', refused: true, reason: /only a PATCH is documented/ } },
-  { name: 'replace mode on a longer list → replace', input: { mode: 'replace', target: certs(entry(cand.thumbprint, cand.notAfter, true), entry('A'.repeat(40), now + 5, false)) }, want: { action: 'replace', refused: false, reason: /replaces the certificate list \(2/ } },
-  { name: 'replace mode on exactly this one → none', input: { mode: 'replace', target: certs(entry(cand.thumbprint, cand.notAfter, true)) }, want: { action: 'none', refused: false, reason: /exactly/ } },
-  { name: 'validation errors → refused', input: { target: basic, validation: { ok: false, leaf: null, findings: [{ code: 'EXPIRED', severity: 'error', message: 'x' }] } }, want: { action: 'none', refused: true, reason: /EXPIRED/ } },
+  {
+    name: 'replace mode on a longer list → replace',
+    input: { mode: 'replace', target: certs(entry(cand.thumbprint, cand.notAfter, true), entry('A'.repeat(40), now + 5, false)) },
+    want: { action: 'replace', refused: false, reason: /replaces the certificate list \(2/ },
+  },
+  {
+    name: 'replace mode on exactly this one → none',
+    input: { mode: 'replace', target: certs(entry(cand.thumbprint, cand.notAfter, true)) },
+    want: { action: 'none', refused: false, reason: /exactly/ },
+  },
+  {
+    name: 'validation errors → refused',
+    input: { target: basic, validation: { ok: false, leaf: null, findings: [{ code: 'EXPIRED', severity: 'error', message: 'x' }] } },
+    want: { action: 'none', refused: true, reason: /EXPIRED/ },
+  },
   { name: 'older than the active one → refused', input: { target: certs(entry('A'.repeat(40), cand.notAfter + 1, true)) }, want: { action: 'none', refused: true, reason: /allow-older/ } },
   { name: 'older, allowOlder → upload', input: { allowOlder: true, target: certs(entry('A'.repeat(40), cand.notAfter + 1, true)) }, want: { action: 'upload', refused: false, reason: /appends/ } },
   // No window without an active certificate: a PATCH with a not-yet-valid certificate is refused.
-  { name: 'not valid yet, Basic (auto → PATCH) → refused', input: { candidate: future, validation: notYetValid, target: basic }, want: { action: 'none', refused: true, reason: /not valid before .*without an active certificate/ } },
-  { name: 'not valid yet, replace → refused', input: { mode: 'replace', candidate: future, validation: notYetValid, target: certs(entry('A'.repeat(40), now + 5, true)) }, want: { action: 'none', refused: true, reason: /stage it with --mode upload/ } },
-  { name: 'not valid yet, upload → staged with a warning', input: { candidate: future, validation: notYetValid, target: certs(entry('A'.repeat(40), now + 5, true)) }, want: { action: 'upload', refused: false, reason: /appends/, warnings: 1 } },
+  {
+    name: 'not valid yet, Basic (auto → PATCH) → refused',
+    input: { candidate: future, validation: notYetValid, target: basic },
+    want: { action: 'none', refused: true, reason: /not valid before .*without an active certificate/ },
+  },
+  {
+    name: 'not valid yet, replace → refused',
+    input: { mode: 'replace', candidate: future, validation: notYetValid, target: certs(entry('A'.repeat(40), now + 5, true)) },
+    want: { action: 'none', refused: true, reason: /stage it with --mode upload/ },
+  },
+  {
+    name: 'not valid yet, upload → staged with a warning',
+    input: { candidate: future, validation: notYetValid, target: certs(entry('A'.repeat(40), now + 5, true)) },
+    want: { action: 'upload', refused: false, reason: /appends/, warnings: 1 },
+  },
   { name: 'keyset → upload', input: { target: keyset(entry('A'.repeat(40), now + 5, true)) }, want: { action: 'upload', refused: false, reason: /uploadPkcs12/ } },
   { name: 'keyset, key already there → none', input: { target: keyset(entry(cand.thumbprint, cand.notAfter, true)) }, want: { action: 'none', refused: false, reason: /already in the keyset/ } },
   { name: 'keyset, replace → refused', input: { mode: 'replace', target: keyset() }, want: { action: 'none', refused: true, reason: /takes no replace/ } },
-  { name: 'keyset, not valid yet → staged until its nbf', input: { candidate: future, validation: notYetValid, target: keyset() }, want: { action: 'upload', refused: false, reason: /uploadPkcs12/, warnings: 1 } },
+  {
+    name: 'keyset, not valid yet → staged until its nbf',
+    input: { candidate: future, validation: notYetValid, target: keyset() },
+    want: { action: 'upload', refused: false, reason: /uploadPkcs12/, warnings: 1 },
+  },
 ];
 
 describe('planRotation', () => {

@@ -30,7 +30,13 @@ beforeAll(async () => {
   emulator = new GraphEmulator();
   url = await emulator.start();
   const http = new GraphHttp({ baseUrl: url, token: staticToken(emulator.token) });
-  connectorId = (await createConnector(http, { displayName: 'canary', targetUrl: 'https://x', authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'u', password: PASSWORD } })).id;
+  connectorId = (
+    await createConnector(http, {
+      displayName: 'canary',
+      targetUrl: 'https://x',
+      authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'u', password: PASSWORD },
+    })
+  ).id;
 });
 afterAll(async () => {
   await emulator.stop();

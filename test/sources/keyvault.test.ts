@@ -62,7 +62,11 @@ afterAll(async () => {
 
 describe('parseKeyVaultUrl', () => {
   const cases: { name: string; url: string; want: Partial<ReturnType<typeof parseKeyVaultUrl>> | string }[] = [
-    { name: 'secret, current', url: 'https://contoso-kv.vault.azure.net/secrets/api-client', want: { kind: 'secret', name: 'api-client', version: null, cloud: 'global', scope: 'https://vault.azure.net/.default', loopback: false } },
+    {
+      name: 'secret, current',
+      url: 'https://contoso-kv.vault.azure.net/secrets/api-client',
+      want: { kind: 'secret', name: 'api-client', version: null, cloud: 'global', scope: 'https://vault.azure.net/.default', loopback: false },
+    },
     { name: 'secret version', url: 'https://contoso-kv.vault.azure.net/secrets/api-client/0123456789abcdef0123456789abcdef/', want: { version: '0123456789abcdef0123456789abcdef' } },
     { name: 'certificate', url: 'https://Contoso-KV.vault.azure.net/certificates/api-client', want: { kind: 'certificate', vaultUrl: 'https://contoso-kv.vault.azure.net' } },
     { name: 'US Government', url: 'https://kv1.vault.usgovcloudapi.net/secrets/a', want: { cloud: 'usgov', scope: 'https://vault.usgovcloudapi.net/.default' } },
@@ -194,7 +198,9 @@ describe('readKeyVaultBundle', () => {
     expect(sleeps).toEqual([250, 500, 1000]);
     kv.faults.push({ kind: 'throttle', retryAfter: '1000', times: 3, path: /^\/secrets\/pem-client$/ });
     const waits: number[] = [];
-    const throttled = await readKeyVaultBundle(`${url}/secrets/pem-client`, opts([], { retry: { maxRetries: 2, maxDelayMs: 60_000, sleep: async (ms) => void waits.push(ms) } })).catch((e: unknown) => e);
+    const throttled = await readKeyVaultBundle(`${url}/secrets/pem-client`, opts([], { retry: { maxRetries: 2, maxDelayMs: 60_000, sleep: async (ms) => void waits.push(ms) } })).catch(
+      (e: unknown) => e,
+    );
     expect(throttled).toMatchObject({ code: 'KEYVAULT_UNAVAILABLE', serviceCode: 'Throttled' });
     expect(waits).toEqual([60_000, 60_000]);
   });
@@ -209,7 +215,10 @@ describe('readKeyVaultBundle', () => {
 
   it('a credential that fails is KEYVAULT_AUTH', async () => {
     const credential = { getToken: async () => Promise.reject(new Error('no managed identity here')) };
-    await expect(readKeyVaultBundle(`${url}/secrets/api-client`, { credential, ca: kv.caPem })).rejects.toMatchObject({ code: 'KEYVAULT_AUTH', message: expect.stringMatching(/no managed identity here/) });
+    await expect(readKeyVaultBundle(`${url}/secrets/api-client`, { credential, ca: kv.caPem })).rejects.toMatchObject({
+      code: 'KEYVAULT_AUTH',
+      message: expect.stringMatching(/no managed identity here/),
+    });
   });
 });
 
