@@ -57,3 +57,17 @@ export function interopCases(): Row[] {
     return { ...row, file: join(interop, row.file) };
   });
 }
+
+/** Counts the event-loop turns (check phases) that pass while `run` is under way. */
+export async function turnsDuring<T>(run: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let on = true;
+  const tick = (): void => {
+    turns++;
+    if (on) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const result = await run();
+  on = false;
+  return { result, turns };
+}

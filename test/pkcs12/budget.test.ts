@@ -12,7 +12,7 @@ import { readWithin } from '../../src/pkcs12/read.js';
 import { DEFAULT_WORK_BUDGET, workBudget } from '../../src/pkcs12/limits.js';
 import { DIGESTS, OID } from '../../src/pkcs12/oids.js';
 import { TURN_UNITS, pace } from '../../src/lib/pace.js';
-import { manifest } from '../helpers.js';
+import { manifest, turnsDuring } from '../helpers.js';
 
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
 const fixture = (name: string): Buffer => readFileSync(rows.get(name)!.file);
@@ -23,20 +23,6 @@ const errorOf = (p: Promise<unknown>): Promise<PfxkitError> =>
     },
     (e: unknown) => e as PfxkitError,
   );
-
-/** Counts the event-loop turns (check phases) that pass while `run` is under way. */
-async function turnsDuring<T>(run: () => Promise<T>): Promise<{ result: T; turns: number }> {
-  let turns = 0;
-  let on = true;
-  const tick = (): void => {
-    turns++;
-    if (on) setImmediate(tick);
-  };
-  setImmediate(tick);
-  const result = await run();
-  on = false;
-  return { result, turns };
-}
 
 describe('one work budget for the whole read', () => {
   it('the default is 6,000,000 units; a larger maxIterations raises it, a smaller one does not lower it', () => {

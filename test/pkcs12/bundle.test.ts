@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PfxkitError, readPkcs12, type Pkcs12Bundle } from '../../src/index.js';
-import { manifest } from '../helpers.js';
+import { manifest, turnsDuring } from '../helpers.js';
 import { readWithin } from '../../src/pkcs12/read.js';
 
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
@@ -227,15 +227,7 @@ describe('input forms', () => {
 
 describe('the event loop keeps running', () => {
   it('while a 600,000-iteration NSS bundle is read (sliced KDF, PBKDF2 on the thread pool)', async () => {
-    let turns = 0;
-    let on = true;
-    const spin = (): void => {
-      turns++;
-      if (on) setImmediate(spin);
-    };
-    setImmediate(spin);
-    const b = await read('nss-default.p12');
-    on = false;
+    const { result: b, turns } = await turnsDuring(() => read('nss-default.p12'));
     expect(b.leaf).not.toBeNull();
     // Not a timing: the loop got turns during the read, so other work was not starved.
     expect(turns).toBeGreaterThan(10);

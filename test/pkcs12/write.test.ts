@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertPkcs12, createClientBundle, readPkcs12, validateBundle, writePkcs12, type WriteProfile } from '../../src/index.js';
-import { manifest } from '../helpers.js';
+import { manifest, turnsDuring } from '../helpers.js';
 import { haveTool, sh } from '../tools.js';
 
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
@@ -124,15 +124,7 @@ describe('profiles and options', () => {
   it('a 600,000-iteration modern write leaves the event loop running', async () => {
     const src = rows.get('openssl3-ec.p12')!;
     const b = await readPkcs12(readFileSync(src.file), { password: src.password });
-    let turns = 0;
-    let on = true;
-    const spin = (): void => {
-      turns++;
-      if (on) setImmediate(spin);
-    };
-    setImmediate(spin);
-    const der = await writePkcs12(b, { password: 'x', profile: 'modern' });
-    on = false;
+    const { result: der, turns } = await turnsDuring(() => writePkcs12(b, { password: 'x', profile: 'modern' }));
     expect((await readPkcs12(der, { password: 'x' })).integrity.iterations).toBe(600_000);
     // Not a timing: the loop got turns during the write (PBKDF2 on the thread pool, the MAC's KDF paced).
     expect(turns).toBeGreaterThan(10);
