@@ -9,12 +9,12 @@ import { manifest, root } from './helpers.js';
 
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
 const example = (name: string, args: string[], env: NodeJS.ProcessEnv) =>
-  spawnSync(process.execPath, [join(root, 'dist', 'examples', `${name}.js`), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  spawnSync(process.execPath, [join(root, 'dist', 'examples', `${name}.js`), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, PFXKIT_STATE_DIR: process.env.PFXKIT_STATE_DIR, ...env } });
 
 /** The same, without blocking the event loop (the emulator runs in this process). */
 function exampleAsync(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'dist', 'examples', `${name}.js`), ...args], { env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [join(root, 'dist', 'examples', `${name}.js`), ...args], { env: { PATH: process.env.PATH, PFXKIT_STATE_DIR: process.env.PFXKIT_STATE_DIR, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
