@@ -143,7 +143,10 @@ describe('as a process, trusting the stand-in through NODE_EXTRA_CA_CERTS', () =
   it('inspect by certificate URL works; a refused token fails with KEYVAULT_AUTH; neither prints the token', async () => {
     const spawnCli = (args: string[], extra: NodeJS.ProcessEnv): Promise<Result> =>
       new Promise((resolve) => {
-        const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), ...args], { env: { PATH: process.env.PATH, PFXKIT_STATE_DIR: process.env.PFXKIT_STATE_DIR, ...env, ...extra }, cwd: root });
+        const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), ...args], {
+          env: { PATH: process.env.PATH, PFXKIT_STATE_DIR: process.env.PFXKIT_STATE_DIR, ...env, ...extra },
+          cwd: root,
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
