@@ -4,7 +4,8 @@ import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import { PfxkitError } from '../errors.js';
 import { intFlag, parse, passwordOptions } from './args.js';
 import { readBundleSource } from './source.js';
-import { isoSeconds, print, printJson, type Io } from './io.js';
+import { isoSeconds } from '../lib/text.js';
+import { print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP } from './password.js';
 
 export const INSPECT_HELP = `Usage: pfxkit inspect FILE [options]

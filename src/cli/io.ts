@@ -50,4 +50,3 @@ export function printError(io: Io, err: unknown, json: boolean): void {
 }
 
 /** ISO 8601 in UTC without milliseconds. */
-export const isoSeconds = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');

@@ -5,7 +5,8 @@ import { createClientBundle } from '../pkcs12/convert.js';
 import { intFlag, parse, passwordOptions } from './args.js';
 import { parseProfile } from './convert.js';
 import { checkWritable, writeFileAtomic } from '../io/files.js';
-import { isoSeconds, print, printJson, type Io } from './io.js';
+import { isoSeconds } from '../lib/text.js';
+import { print, printJson, type Io } from './io.js';
 import { resolvePassword } from './password.js';
 
 export const NEW_HELP = `Usage: pfxkit new --subject DN --out OUT [options]

@@ -8,7 +8,8 @@ import { intFlag, parse, passwordOptions } from './args.js';
 import { readBundleSource } from './source.js';
 import { GRAPH_HELP, GRAPH_OPTIONS, graphClient } from './graph.js';
 import { withPasswordHint } from './inspect.js';
-import { isoSeconds, print, printJson, type Io } from './io.js';
+import { isoSeconds, plural } from '../lib/text.js';
+import { print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP } from './password.js';
 import { parseNow } from './validate.js';
 
@@ -100,8 +101,6 @@ function parseMode(v: unknown): RotateMode {
   throw new PfxkitError('USAGE', `--mode takes auto, upload or replace, not "${String(v)}"`);
 }
 
-const plural = (n: number): string => `${n} certificate${n === 1 ? '' : 's'}`;
-
 function heading(r: RotateResult): string {
   if (r.error?.code === 'REFUSED') return 'refused';
   if (r.error) return `${r.action === 'none' ? '' : `${r.action}, `}failed (${r.error.code})`;
@@ -118,7 +117,7 @@ function formatResult(r: RotateResult): string {
   if (!r.dryRun && !r.error) {
     const active = r.certificateList.find((e) => e.isActive);
     lines.push(`  verified ${r.verified ? 'yes' : 'no'}, active ${r.active === null ? 'unknown' : r.active ? 'yes' : 'no'} (${r.keyset ? 'getActiveKey' : "Graph's isActive"})`);
-    lines.push(`  now ${plural(r.certificateList.length)} on the ${r.keyset ? 'keyset' : 'connector'}; active: ${active ? active.thumbprint : 'none'}`);
+    lines.push(`  now ${plural(r.certificateList.length, 'certificate')} on the ${r.keyset ? 'keyset' : 'connector'}; active: ${active ? active.thumbprint : 'none'}`);
   }
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   if (r.error && r.error.code !== 'REFUSED') lines.push(`  error ${r.error.code}: ${r.error.message}`);

@@ -6,7 +6,8 @@ import type { ValidationResult } from '../validate/types.js';
 import { intFlag, parse, passwordOptions } from './args.js';
 import { readBundleSource } from './source.js';
 import { withPasswordHint } from './inspect.js';
-import { isoSeconds, print, printJson, type Io } from './io.js';
+import { isoSeconds } from '../lib/text.js';
+import { print, printJson, type Io } from './io.js';
 import { PASSWORD_HELP } from './password.js';
 
 export const VALIDATE_HELP = `Usage: pfxkit validate FILE [--now ISO] [--min-days N] [options]

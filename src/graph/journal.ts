@@ -15,6 +15,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { PfxkitError } from '../errors.js';
 import { isProcessAlive } from '../io/files.js';
+import { isoMs } from '../lib/text.js';
 
 /** An upload sent (or about to be) whose outcome is not known. */
 export interface PendingUpload {
@@ -64,8 +65,6 @@ interface Holder {
   nonce: string;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-
 async function readJson<T>(path: string): Promise<T | null> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
@@ -102,7 +101,7 @@ export function fileJournal(dir: string): Journal {
         if (await create(path, JSON.stringify(mine), dir)) break;
         const holder = await readJson<Holder>(path);
         if (await takeStale(path, holder)) continue;
-        const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${iso(holder.since)}` : 'a run starting now';
+        const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${isoMs(holder.since)}` : 'a run starting now';
         // The round cap ends the wait even under a clock that does not move.
         if (o.now() >= deadline || round >= MAX_LOCK_ROUNDS) {
           throw new PfxkitError(

@@ -8,7 +8,7 @@ import { planRotation } from '../rotation/plan.js';
 import type { TargetCertificate } from '../rotation/target.js';
 import type { GraphHttp } from './http.js';
 import { TransportError } from './http.js';
-import { createKeySet, getActiveKey, getKeySet, keysetCertificates, keysetTarget, uploadPkcs12, type TrustFrameworkKeySet } from './keysets.js';
+import { createKeySet, getActiveKey, getKeySet, keysetTarget, uploadPkcs12, type TrustFrameworkKeySet } from './keysets.js';
 import { asPfxkitError, verify, type RotateResult, type Run } from './run.js';
 import { uploadThenLookUp } from './upload.js';
 
@@ -37,7 +37,7 @@ async function keysetOrCreate(run: Run, beta: GraphHttp, id: string, warnings: s
 /** The keyset's certificate keys with B2C's active key marked. */
 async function certificatesOf(beta: GraphHttp, id: string): Promise<TargetCertificate[]> {
   const [keyset, active] = await Promise.all([getKeySet(beta, id), getActiveKey(beta, id)]);
-  return keysetCertificates(keyset, active).map(({ thumbprint, notBefore, notAfter, isActive }) => ({ thumbprint, notBefore, notAfter, isActive }));
+  return keysetTarget(keyset, active).certificates;
 }
 
 /** Rotates the run's candidate into one keyset. `beta` is the run's Graph client on the beta root. */

@@ -13,6 +13,7 @@ import { PfxkitError } from '../errors.js';
 import type { TargetCertificate } from '../rotation/target.js';
 import { TransportError } from './http.js';
 import { journalKey, type Journal, type PendingUpload } from './journal.js';
+import { isoMs } from '../lib/text.js';
 
 export interface UploadContext {
   journal: Journal;
@@ -46,8 +47,6 @@ export interface UploadTarget {
 /** Look-ups for one unknown outcome at the most (15 s apart at the longest). */
 const MAX_LOOKUPS = 100;
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-
 /**
  * Uploads the certificate `thumbprint` to `target` at most once per chance of landing; resolves
  * with the target's certificates once it is there.
@@ -79,7 +78,7 @@ export async function uploadThenLookUp(ctx: UploadContext, target: UploadTarget,
   const prior = await ctx.journal.pending(key);
   if (prior) {
     ctx.log(
-      `${target.label}: an upload of this certificate at ${iso(prior.startedAt)} (pid ${prior.pid} on ${prior.host}) has no known outcome: looking for it until ${iso(prior.landBy)} before posting`,
+      `${target.label}: an upload of this certificate at ${isoMs(prior.startedAt)} (pid ${prior.pid} on ${prior.host}) has no known outcome: looking for it until ${isoMs(prior.landBy)} before posting`,
     );
     const list = await settle(prior);
     if (list) return list;

@@ -3,6 +3,7 @@
  * only in its legacy provider, and OpenSSL 3 writes PBES2 with CAST5-CBC when asked
  * (`openssl pkcs12 -export -keypbe cast5-cbc`).
  */
+import { cbcEncrypt8 } from './cbc.js';
 
 // The eight S-boxes of RFC 2144 appendix A (S1-S4 for the rounds, S5-S8 for the key schedule), 256
 // 32-bit words each, in hex. Decoded on first use: most reads never meet CAST5.
@@ -369,12 +370,5 @@ export function cast5CbcDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Arra
 /** CBC encryption without padding; `data` a whole number of 8-byte blocks. */
 export function cast5CbcEncrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
   const k = cast5ExpandKey(key);
-  const out = Uint8Array.from(data);
-  let prev: Uint8Array = iv;
-  for (let off = 0; off < out.length; off += 8) {
-    for (let j = 0; j < 8; j++) out[off + j]! ^= prev[j]!;
-    cast5EncryptBlock(k, out, off);
-    prev = out.subarray(off, off + 8);
-  }
-  return out;
+  return cbcEncrypt8((out, off) => cast5EncryptBlock(k, out, off), iv, data);
 }

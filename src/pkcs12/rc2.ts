@@ -2,6 +2,7 @@
  * RC2 (RFC 2268) in CBC mode, decryption and encryption. Node's OpenSSL 3 has no RC2 without the
  * legacy provider, and RC2-40 is what most legacy PKCS#12 files encrypt their certificates with.
  */
+import { cbcEncrypt8 } from './cbc.js';
 
 // PITABLE of RFC 2268 section 2: a permutation of 0..255 derived from the digits of pi.
 const PITABLE = Uint8Array.from(
@@ -155,14 +156,7 @@ export function rc2CbcEncrypt(key: Uint8Array, effectiveBits: number, iv: Uint8A
   if (data.length % 8 !== 0) throw new RangeError('RC2-CBC plaintext is not a whole number of blocks');
   if (iv.length !== 8) throw new RangeError('RC2-CBC IV must be 8 bytes');
   const K = rc2ExpandKey(key, effectiveBits);
-  const out = Uint8Array.from(data);
-  let prev: Uint8Array = iv;
-  for (let off = 0; off < out.length; off += 8) {
-    for (let i = 0; i < 8; i++) out[off + i]! ^= prev[i]!;
-    rc2EncryptBlock(K, out, off);
-    prev = out.subarray(off, off + 8);
-  }
-  return out;
+  return cbcEncrypt8((out, off) => rc2EncryptBlock(K, out, off), iv, data);
 }
 
 /** RC4 (the stream cipher of pbeWithSHAAnd128BitRC4 / 40BitRC4); encryption and decryption are one. */

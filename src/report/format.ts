@@ -1,10 +1,10 @@
 /** One formatter per report format: table, json, csv (RFC 4180), prometheus (text format 0.0.4). */
 import type { Report, ReportError, ReportRow } from './types.js';
+import { isoSeconds } from '../lib/text.js';
 
 export type ReportFormat = 'table' | 'json' | 'csv' | 'prometheus';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'csv', 'prometheus'];
 
-const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
 const sourceOf = (r: ReportRow): string => (r.connector ? `${r.connector.displayName} (${r.connector.id})` : r.keyset ? `keyset ${r.keyset.id}${r.kid ? ` (kid ${r.kid})` : ''}` : (r.path ?? ''));
 
 /** What an errors entry is about, for a line of text. */
@@ -22,8 +22,8 @@ export function formatTable(report: Report, options: { colour?: boolean } = {}):
   const body = report.rows.map((r) => [
     r.status,
     String(r.daysRemaining),
-    iso(r.notAfter),
-    iso(r.renewAt),
+    isoSeconds(r.notAfter),
+    isoSeconds(r.renewAt),
     r.isActive === null ? '-' : r.isActive ? 'yes' : 'no',
     r.thumbprint,
     sourceOf(r),

@@ -11,8 +11,7 @@ import { getActiveKey, keysetCertificates, listKeySets, type TrustFrameworkKeySe
 import { DEFAULT_THRESHOLDS, STATUS_RANK } from '../rotation/policy.js';
 import { row, sortRows, type ReportOptions } from './build.js';
 import type { Report, ReportError, ReportRow } from './types.js';
-
-const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+import { isoSeconds } from '../lib/text.js';
 
 /** The subject of a key's certificate (x5c[0]), when it carries one that reads. */
 function subjectOf(keyset: TrustFrameworkKeySet, kid: string | null): string | null {
@@ -34,7 +33,7 @@ function successorWarning(keyset: TrustFrameworkKeySet, rows: ReportRow[]): Repo
   return {
     keyset: keyset.id,
     code: 'EXPIRES_SOON',
-    message: `the active key ${active.kid ?? active.thumbprint} expires at ${iso(active.notAfter)} and no key with a later expiry is staged: upload its successor (pfxkit rotate FILE --keyset ${keyset.id})`,
+    message: `the active key ${active.kid ?? active.thumbprint} expires at ${isoSeconds(active.notAfter)} and no key with a later expiry is staged: upload its successor (pfxkit rotate FILE --keyset ${keyset.id})`,
   };
 }
 

@@ -9,6 +9,7 @@
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import type { ValidationResult } from '../validate/types.js';
 import type { Target, TargetCertificate } from './target.js';
+import { isoSeconds, plural } from '../lib/text.js';
 
 export type RotateMode = 'auto' | 'upload' | 'replace';
 export type RotateAction = 'upload' | 'replace' | 'none';
@@ -41,9 +42,6 @@ export interface PlanInput {
   allowOlder?: boolean;
 }
 
-const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
-const plural = (n: number): string => `${n} certificate${n === 1 ? '' : 's'}`;
-
 /**
  * The validation errors that stop a rotation. NOT_YET_VALID does not stop every one: uploading a
  * certificate ahead of its notBefore stages it (the current certificate stays active); the
@@ -66,12 +64,12 @@ function choose(target: Target, present: boolean, mode: RotateMode): { action: R
     if (mode === 'replace') return { action: 'none', refused: true, reason: 'a policy keyset takes no replace: uploadPkcs12 appends, and keys cannot be removed one at a time' };
     return present
       ? { action: 'none', reason: 'a key with this thumbprint is already in the keyset' }
-      : { action: 'upload', reason: `uploadPkcs12 adds it to the keyset (${plural(list.length)} before)` };
+      : { action: 'upload', reason: `uploadPkcs12 adds it to the keyset (${plural(list.length, 'certificate')} before)` };
   }
   const switchReason = 'the connector uses Basic authentication: PATCH switches it to this certificate';
   if (mode === 'replace') {
     if (list.length === 1 && present) return { action: 'none', reason: 'the certificate list already is exactly this certificate' };
-    return { action: 'replace', reason: target.basic ? switchReason : `PATCH replaces the certificate list (${plural(list.length)}) with this one` };
+    return { action: 'replace', reason: target.basic ? switchReason : `PATCH replaces the certificate list (${plural(list.length, 'certificate')}) with this one` };
   }
   if (present) return { action: 'none', reason: "the certificate is already in the connector's certificate list" };
   if (target.basic) {
@@ -79,7 +77,7 @@ function choose(target: Target, present: boolean, mode: RotateMode): { action: R
       ? { action: 'replace', reason: switchReason }
       : { action: 'none', refused: true, reason: 'the connector uses Basic authentication and only a PATCH is documented for switching it to a certificate: use --mode auto or replace, not upload' };
   }
-  return { action: 'upload', reason: `uploadClientCertificate appends it to the certificate list (${plural(list.length)} before)` };
+  return { action: 'upload', reason: `uploadClientCertificate appends it to the certificate list (${plural(list.length, 'certificate')} before)` };
 }
 
 /**
@@ -106,19 +104,22 @@ export function planRotation(input: PlanInput): Plan {
   if (candidate.notBefore > now) {
     if (action === 'replace') {
       return none(
-        `the candidate is not valid before ${iso(candidate.notBefore)}: a PATCH would leave the connector without an active certificate until then${target.basic ? '' : ' (stage it with --mode upload instead)'}`,
+        `the candidate is not valid before ${isoSeconds(candidate.notBefore)}: a PATCH would leave the connector without an active certificate until then${target.basic ? '' : ' (stage it with --mode upload instead)'}`,
         true,
       );
     }
     base.warnings.push(
       target.kind === 'keyset'
-        ? `staged: the candidate is not valid before ${iso(candidate.notBefore)}; B2C activates a key at its nbf, so it takes over then`
-        : `staged: the candidate is not valid before ${iso(candidate.notBefore)}; the current certificate stays active until then, and Graph decides which is active after (pfxkit report shows it)`,
+        ? `staged: the candidate is not valid before ${isoSeconds(candidate.notBefore)}; B2C activates a key at its nbf, so it takes over then`
+        : `staged: the candidate is not valid before ${isoSeconds(candidate.notBefore)}; the current certificate stays active until then, and Graph decides which is active after (pfxkit report shows it)`,
     );
   }
   const active = list.find((e) => e.isActive);
   if (active && candidate.notAfter < active.notAfter && !input.allowOlder) {
-    return none(`the candidate expires at ${iso(candidate.notAfter)}, before the active certificate ${active.thumbprint} (${iso(active.notAfter)}): use --allow-older to write it anyway`, true);
+    return none(
+      `the candidate expires at ${isoSeconds(candidate.notAfter)}, before the active certificate ${active.thumbprint} (${isoSeconds(active.notAfter)}): use --allow-older to write it anyway`,
+      true,
+    );
   }
   return { ...base, action, reason, refused: false };
 }

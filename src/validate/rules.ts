@@ -6,6 +6,7 @@ import * as der from '../lib/der.js';
 import type { CertificateExtensions, CertificateInfo } from '../cert/facts.js';
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import type { Finding, FindingCode, Severity } from './types.js';
+import { isoSeconds, plural } from '../lib/text.js';
 
 export interface RuleContext {
   readonly bundle: Pkcs12Bundle;
@@ -22,8 +23,6 @@ export type Rule = (ctx: RuleContext) => Finding[];
 
 const DAY = 86_400;
 const f = (code: FindingCode, severity: Severity, message: string): Finding[] => [{ code, severity, message }];
-const iso = (epoch: number): string => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
-const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const ANY_EKU = '2.5.29.37.0';
@@ -83,18 +82,18 @@ export const multipleKeys: Rule = ({ bundle }) =>
   bundle.privateKeys > 1 ? f('MULTIPLE_KEYS', 'error', `the bundle holds ${bundle.privateKeys} private keys: a connector certificate is one identity; export one certificate with its key`) : [];
 
 export const expired: Rule = ({ leaf, now }) =>
-  leaf && leaf.notAfter <= now ? f('EXPIRED', 'error', `the certificate expired at ${iso(leaf.notAfter)} (${leaf.notAfter}): issue a new one (pfxkit new) and rotate`) : [];
+  leaf && leaf.notAfter <= now ? f('EXPIRED', 'error', `the certificate expired at ${isoSeconds(leaf.notAfter)} (${leaf.notAfter}): issue a new one (pfxkit new) and rotate`) : [];
 
 export const notYetValid: Rule = ({ leaf, now }) =>
   leaf && leaf.notBefore > now
-    ? f('NOT_YET_VALID', 'error', `the certificate is not valid before ${iso(leaf.notBefore)} (${leaf.notBefore}): Graph will not make it active until then; check the issuer's clock or wait`)
+    ? f('NOT_YET_VALID', 'error', `the certificate is not valid before ${isoSeconds(leaf.notBefore)} (${leaf.notBefore}): Graph will not make it active until then; check the issuer's clock or wait`)
     : [];
 
 export const expiresSoon: Rule = ({ leaf, now, minDays }) => {
   if (!leaf || leaf.notAfter <= now) return [];
   const left = (leaf.notAfter - now) / DAY;
   return left < minDays
-    ? f('EXPIRES_SOON', 'warning', `the certificate expires in ${plural(Math.floor(left), 'day')} (${iso(leaf.notAfter)}), under the ${minDays}-day minimum: rotate to a newer one`)
+    ? f('EXPIRES_SOON', 'warning', `the certificate expires in ${plural(Math.floor(left), 'day')} (${isoSeconds(leaf.notAfter)}), under the ${minDays}-day minimum: rotate to a newer one`)
     : [];
 };
 
