@@ -9,18 +9,19 @@
  *   npm run bench:startup                       20 rounds
  *   STARTUP_ROUNDS=40 npm run bench:startup     more rounds
  *
- * The cases use what a user runs: the built CLI (`dist/src/cli/main.js`, as the installed bin)
+ * The cases use what a user runs: the built CLI (`dist/bundle/cli.js`, the installed bin)
  * and the package's own name (`import('pfxkit')`, resolved through package.json `exports`).
  * Prints a Markdown table; exits 0 whether or not the goal is met (the figures move with load).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; bin: { pfxkit: string }; exports: Record<string, unknown> };
+const cli = join(root, pkg.bin.pfxkit);
 const fixture = join(root, 'test', 'fixtures', 'p12', 'openssl3-default.p12');
 const PASSWORD = 'Str0ng-pass!';
 const ROUNDS = Number(process.env.STARTUP_ROUNDS ?? 20);
@@ -43,7 +44,7 @@ const CASES: Case[] = [
   { label: "import('pfxkit') + one readPkcs12", args: ['--input-type=module', '-e', readScript('pfxkit')] },
 ];
 // The lean entry, where this build has it (the figures before issue 11 had only `pfxkit`).
-if (existsSync(join(root, 'dist', 'src', 'entry', 'reader.js'))) {
+if (pkg.exports['./reader']) {
   CASES.push({ label: "import('pfxkit/reader') + one readPkcs12", args: ['--input-type=module', '-e', readScript('pfxkit/reader')] });
 }
 
@@ -77,7 +78,6 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const c of shuffled(all)) times.get(c)!.push(run(c));
 }
 
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 const base = median(times.get(BASELINE)!);
 console.log(`pfxkit ${pkg.version} start-up, node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
 console.log(`${ROUNDS} interleaved rounds; medians of whole processes (spawn to exit)\n`);

@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { createClientBundle, createConnector, GraphEmulator, GraphHttp, KeyVaultEmulator, staticToken } from 'pfxkit';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cli = join(root, 'dist', 'bundle', 'cli.js'); // the installed bin (package.json `bin`)
 const work = mkdtempSync(join(tmpdir(), 'pfxkit-demo-'));
 const run = promisify(execFile);
 

@@ -6,6 +6,8 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const fixtures = join(root, 'test', 'fixtures');
 /** Copied from ../shared/interop/go-pkcs12 (BSD licence, see its LICENSE) so the tests run without ../shared. */
 export const interop = join(fixtures, 'interop');
+/** The built CLI as the package installs it (package.json `bin`: the esbuild bundle of src/cli/main.ts). */
+export const cli = join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { pfxkit: string } }).bin.pfxkit);
 
 export interface Row {
   name: string;

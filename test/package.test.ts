@@ -81,13 +81,12 @@ afterAll(() => {
 const node = (cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> => run(process.execPath, args, { cwd, env: { ...process.env, ...env } });
 
 describe('npm pack on a fresh clone', () => {
-  it('builds first and ships the built code, types and LICENSE; no sources, maps, tests, benches or examples', () => {
+  it('builds first and ships the bundled code, the types and LICENSE; no sources, maps, tests, benches or examples', () => {
     expect(files).toEqual(
-      expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/entry/reader.js', 'dist/src/entry/reader.d.ts', 'dist/src/cli/main.js']),
+      expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/bundle/index.js', 'dist/bundle/reader.js', 'dist/bundle/cli.js', 'dist/src/index.d.ts', 'dist/src/entry/reader.d.ts']),
     );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-    expect(files.filter((f) => !/^(dist\/src\/|LICENSE$|README\.md$|CHANGELOG\.md$|package\.json$)/.test(f))).toEqual([]);
-    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/bundle\/.*\.js$|dist\/src\/.*\.d\.ts$|LICENSE$|README\.md$|CHANGELOG\.md$|package\.json$)/.test(f))).toEqual([]);
     expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License[\s\S]*pfxkit contributors/);
   });
 });
@@ -139,34 +138,38 @@ export async function resolve(specifier, context, next) {
 }`,
     );
     writeFileSync(join(esm, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+    /**
+     * What a run loads: the packages and built-in modules it resolves, and for pfxkit's bundle
+     * files the source modules they hold (esbuild heads each with a `// src/...` comment).
+     */
     const loaded = async (args: string[], env: Record<string, string> = {}): Promise<string[]> => {
       const log = join(esm, `loaded-${args.join('_').replace(/\W/g, '_')}.log`);
       writeFileSync(log, '');
       await node(esm, ['--import', './register.mjs', ...args], { ...env, LOADED_LOG: log });
-      return [
-        ...new Set(
-          readFileSync(log, 'utf8')
-            .trim()
-            .split('\n')
-            .map((u) => u.replace(/^file:\/\/.*\/node_modules\//, '')),
-        ),
-      ];
+      const urls = new Set(readFileSync(log, 'utf8').trim().split('\n'));
+      const out = new Set<string>();
+      for (const url of urls) {
+        if (!url.includes('/node_modules/pfxkit/dist/bundle/')) out.add(url.replace(/^file:\/\/.*\/node_modules\//, ''));
+        else for (const m of readFileSync(new URL(url), 'utf8').matchAll(/^\/\/ (src\/\S+)$/gm)) out.add(m[1]!);
+      }
+      return [...out];
     };
     const importing = (entry: string): Promise<string[]> => loaded(['--input-type=module', '-e', `await import(${JSON.stringify(entry)});`]);
     const reader = await importing('pfxkit/reader');
-    expect(reader).toContain('pfxkit/dist/src/pkcs12/read.js');
+    expect(reader).toContain('src/pkcs12/read.ts');
     expect(reader.filter((u) => /\/(graph|emulator|report|cli)\/|\/cert\/mint|\/pkcs12\/(write|convert)|node:http|@azure|@peculiar|asn1js/.test(u))).toEqual([]);
     const all = await importing('pfxkit');
-    expect(all).toContain('pfxkit/dist/src/graph/rotate.js');
-    expect(all.filter((u) => /node:http$|@azure|@peculiar|asn1js|reflect-metadata|\/cert\/x509\.js/.test(u))).toEqual([]);
+    expect(all).toContain('src/graph/rotate.ts');
+    expect(all.filter((u) => /node:http$|node:tls$|@azure|@peculiar|asn1js|reflect-metadata|\/cert\/x509\.ts/.test(u))).toEqual([]);
     // The CLI: --version loads no command; inspect loads its own and the reader only.
-    const cli = join('node_modules', 'pfxkit', 'dist', 'src', 'cli', 'main.js');
+    const cli = join('node_modules', 'pfxkit', pkg.bin.pfxkit!);
     const version = await loaded([cli, '--version']);
-    expect(version.filter((u) => u.startsWith('pfxkit/')).sort()).toEqual(['pfxkit/dist/src/cli/io.js', 'pfxkit/dist/src/cli/main.js', 'pfxkit/dist/src/errors.js']);
+    expect(version.filter((u) => u.startsWith('src/')).sort()).toEqual(['src/cli/io.ts', 'src/cli/main.ts', 'src/errors.ts']);
     const inspect = await loaded([cli, 'inspect', FIXTURE, '--json'], { PFXKIT_PASSWORD: PASSWORD });
-    expect(inspect).toContain('pfxkit/dist/src/cli/inspect.js');
+    expect(inspect).toContain('src/cli/inspect.ts');
+    expect(inspect).toContain('src/pkcs12/read.ts');
     expect(
-      inspect.filter((u) => /\/(graph|emulator|report)\/|\/cli\/(validate|convert|new|rotate|report|emulator|probe)\.js|\/cert\/mint|\/pkcs12\/(write|convert)|node:http|@azure|@peculiar/.test(u)),
+      inspect.filter((u) => /\/(graph|emulator|report)\/|\/cli\/(validate|convert|new|rotate|report|emulator|probe)\.ts|\/cert\/mint|\/pkcs12\/(write|convert)|node:http|@azure|@peculiar/.test(u)),
     ).toEqual([]);
   });
 

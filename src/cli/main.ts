@@ -42,6 +42,22 @@ PFXKIT_KEYVAULT_TOKEN (Key Vault sources), PFXKIT_STATE_DIR (rotate's locks and 
 PFXKIT_EMULATOR_TOKEN, NO_COLOR, PFXKIT_DEBUG=1 (stack traces).
 `;
 
+/**
+ * The version in pfxkit's package.json, the first one up from this file: it runs as
+ * dist/bundle/cli.js (the installed bin), dist/src/cli/main.js or src/cli/main.ts.
+ */
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'pfxkit') return pkg.version;
+    } catch {
+      // none here: one folder up
+    }
+    if (dir.pathname === '/') throw new Error("pfxkit's package.json was not found");
+  }
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [command, ...rest] = argv;
@@ -56,8 +72,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return 0;
     }
     if (command === '--version') {
-      const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-      print(io, pkg.version);
+      print(io, packageVersion());
       return 0;
     }
     const c = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;

@@ -10,7 +10,6 @@
  * x-ms-request-id. The token never appears in a message.
  */
 import { createHash } from 'node:crypto';
-import { rootCertificates } from 'node:tls';
 import type { TokenCredential } from '../graph/token-credential.js';
 import type { CertificateClient } from '@azure/keyvault-certificates';
 import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
@@ -110,8 +109,10 @@ async function credentialFor(ref: KeyVaultRef, options: KeyVaultOptions): Promis
   return authErrors(new DefaultAzureCredential({ authorityHost: KEYVAULT_CLOUDS[ref.cloud].authority }));
 }
 
-function clientOptions(ref: KeyVaultRef, options: KeyVaultOptions): SecretClientOptions {
+async function clientOptions(ref: KeyVaultRef, options: KeyVaultOptions): Promise<SecretClientOptions> {
   const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
+  // node:tls (a few milliseconds to load) only where extra roots are added.
+  const roots = ref.loopback && extra.length ? (await import('node:tls')).rootCertificates : [];
   return {
     // Ours does the retrying, with an injectable sleeper (src/sources/retry.ts).
     retryOptions: { maxRetries: 0 },
@@ -119,19 +120,19 @@ function clientOptions(ref: KeyVaultRef, options: KeyVaultOptions): SecretClient
     // A local stand-in answers the challenge with https://vault.azure.net as its resource.
     disableChallengeResourceVerification: ref.loopback,
     // Extra roots are added (never a replacement for verification), and for a loopback vault only.
-    ...(ref.loopback && extra.length ? { tlsOptions: { ca: [...rootCertificates, ...extra] } } : {}),
+    ...(roots.length ? { tlsOptions: { ca: [...roots, ...extra] } } : {}),
     userAgentOptions: { userAgentPrefix: 'pfxkit' },
   };
 }
 
 async function secretClient(ref: KeyVaultRef, options: KeyVaultOptions): Promise<SecretClient> {
   const { SecretClient } = await import('@azure/keyvault-secrets');
-  return new SecretClient(ref.vaultUrl, await credentialFor(ref, options), clientOptions(ref, options));
+  return new SecretClient(ref.vaultUrl, await credentialFor(ref, options), await clientOptions(ref, options));
 }
 
 async function certificateClient(ref: KeyVaultRef, options: KeyVaultOptions): Promise<CertificateClient> {
   const { CertificateClient } = await import('@azure/keyvault-certificates');
-  return new CertificateClient(ref.vaultUrl, await credentialFor(ref, options), clientOptions(ref, options));
+  return new CertificateClient(ref.vaultUrl, await credentialFor(ref, options), await clientOptions(ref, options));
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_INPUT_BYTES, readBounded, readInput, removeStaleTemps, writeFileAtomic } from '../../src/io/files.js';
-import { manifest, root } from '../helpers.js';
+import { cli, manifest } from '../helpers.js';
 import { run } from './run.js';
 
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));
@@ -162,7 +162,7 @@ describe('a password given where a variable name belongs is never printed', () =
 
 describe('pfxkit emulator', () => {
   it('takes its token from PFXKIT_EMULATOR_TOKEN, so it is not on the command line', async () => {
-    const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'emulator', '--json'], {
+    const child = spawn(process.execPath, [cli, 'emulator', '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH, PFXKIT_EMULATOR_TOKEN: 'emu-env-token' },
     });

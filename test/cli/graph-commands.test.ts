@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClientBundle, createConnector, GraphEmulator, GraphHttp, listConnectors, staticToken } from '../../src/index.js';
-import { root } from '../helpers.js';
+import { cli } from '../helpers.js';
 import { run } from './run.js';
 
 const NOW = new Date('2027-02-01T00:00:00Z');
@@ -200,7 +200,7 @@ describe('pfxkit probe', () => {
     // The Basic upload is held by the emulator until the signal has landed inside that step.
     let release!: () => void;
     emulator.faults.push({ kind: 'delay', hold: new Promise<void>((r) => (release = r)), method: 'POST', path: /uploadClientCertificate$/ });
-    const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'probe'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'probe'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (c: Buffer) => {
@@ -220,7 +220,7 @@ describe('pfxkit emulator', () => {
   it('--rules FILE (a probe document) sets the active rule and AES acceptance', async () => {
     const rules = join(dir, 'rules.json');
     writeFileSync(rules, JSON.stringify({ activeRule: 'oldest', acceptsAes: true, basicUpload: 'reject', acceptsDuplicate: true, epochsExact: true, connector: { id: 'x', deleted: true } }));
-    const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'emulator', '--json', '--rules', rules], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'emulator', '--json', '--rules', rules], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const { url, token } = JSON.parse(await firstJson(child)) as { url: string; token: string };
       const call = async (method: string, path: string, body: unknown) =>
@@ -245,7 +245,7 @@ describe('pfxkit emulator', () => {
   });
 
   it('listens, prints its URL and token, serves, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'emulator', '--json', '--token', 'emu-token'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'emulator', '--json', '--token', 'emu-token'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const first = await firstJson(child);
     const { url, token } = JSON.parse(first) as { url: string; token: string };
     expect(token).toBe('emu-token');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { editLine, passwordText, type LineState } from '../../src/cli/password.js';
-import { manifest, root } from '../helpers.js';
+import { cli, manifest, root } from '../helpers.js';
 import { run } from './run.js';
 
 const rows = new Map(manifest().map((r) => [r.name, r]));
@@ -117,7 +117,7 @@ describe('the hidden password prompt', () => {
 
 /** Runs the built CLI on a pseudo-terminal (util-linux script), typing `keys` once the prompt shows. */
 function onTerminal(args: string[], keys: string): Promise<{ code: number | null; out: string }> {
-  const cmd = [process.execPath, join(root, 'dist', 'src', 'cli', 'main.js'), ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const cmd = [process.execPath, cli, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: root, env: { PATH: process.env.PATH, TERM: 'dumb' } });
   let out = '';
   let typed = false;

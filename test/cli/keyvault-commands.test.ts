@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyVaultEmulator } from '../../src/emulator/keyvault.js';
 import { createClientBundle, createConnector, GraphEmulator, GraphHttp, mintSelfSigned, staticToken } from '../../src/index.js';
-import { root } from '../helpers.js';
+import { cli, root } from '../helpers.js';
 import { run, type Result } from './run.js';
 
 const NOW = new Date('2027-02-01T00:00:00Z');
@@ -143,7 +143,7 @@ describe('as a process, trusting the stand-in through NODE_EXTRA_CA_CERTS', () =
   it('inspect by certificate URL works; a refused token fails with KEYVAULT_AUTH; neither prints the token', async () => {
     const spawnCli = (args: string[], extra: NodeJS.ProcessEnv): Promise<Result> =>
       new Promise((resolve) => {
-        const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), ...args], {
+        const child = spawn(process.execPath, [cli, ...args], {
           env: { PATH: process.env.PATH, PFXKIT_STATE_DIR: process.env.PFXKIT_STATE_DIR, ...env, ...extra },
           cwd: root,
         });
@@ -168,11 +168,10 @@ describe('lazy loading', () => {
   it('a command on a file never loads the Key Vault SDK; one on a vault URL does', () => {
     // A module hook that refuses the SDK packages: a file still reads, a vault URL cannot.
     const hook = `data:text/javascript,import{register}from"node:module";register(${JSON.stringify('data:text/javascript,export async function resolve(s,c,n){if(/keyvault-(secrets|certificates)/.test(s))throw new Error("blocked "+s);return n(s,c)}')})`;
-    const cli = (file: string) =>
-      spawnSync(process.execPath, ['--import', hook, join(root, 'dist', 'src', 'cli', 'main.js'), 'inspect', file, '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    const file = cli(join(root, 'test', 'fixtures', 'p12', 'openssl3-empty-password.p12'));
+    const inspect = (file: string) => spawnSync(process.execPath, ['--import', hook, cli, 'inspect', file, '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    const file = inspect(join(root, 'test', 'fixtures', 'p12', 'openssl3-empty-password.p12'));
     expect(file.status, file.stderr).toBe(0);
-    const vault = cli('https://127.0.0.1:1/secrets/x');
+    const vault = inspect('https://127.0.0.1:1/secrets/x');
     expect(vault.stdout).toMatch(/blocked @azure\/keyvault-secrets/);
   });
 });

@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
-import { root } from '../helpers.js';
+import { cli, root } from '../helpers.js';
 
 export interface Result {
   code: number;
@@ -31,9 +30,9 @@ export async function run(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin
   return { code, stdout, stderr };
 }
 
-/** Runs the built CLI (dist/) as a process, as a user would; `node` takes Node's own flags. */
+/** Runs the built CLI (the installed bin, dist/bundle/cli.js) as a process, as a user would; `node` takes Node's own flags. */
 export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; node?: string[] } = {}): Result {
-  const r = spawnSync(process.execPath, [...(opts.node ?? []), join(root, 'dist', 'src', 'cli', 'main.js'), ...args], {
+  const r = spawnSync(process.execPath, [...(opts.node ?? []), cli, ...args], {
     env: { PATH: process.env.PATH, PFXKIT_STATE_DIR: process.env.PFXKIT_STATE_DIR, ...opts.env },
     input: opts.stdin ?? '',
     encoding: 'utf8',

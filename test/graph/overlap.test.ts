@@ -14,7 +14,7 @@ import { fileJournal, journalKey, type Journal } from '../../src/graph/journal.j
 import { rotate, type RotateOptions } from '../../src/graph/rotate.js';
 import { certificateListOf } from '../../src/graph/types.js';
 import type { GraphEmulator } from '../../src/emulator/server.js';
-import { root } from '../helpers.js';
+import { cli } from '../helpers.js';
 import { basicConnector, candidate, client, NOW, startEmulator, type Candidate } from './setup.js';
 
 let first: Candidate;
@@ -91,7 +91,7 @@ describe('one upload per certificate per connector', () => {
     writeFileSync(pfx, second.pkcs12);
     const held = hold();
     emulator.faults.push({ kind: 'delay', hold: held.promise, method: 'POST', path: /uploadClientCertificate$/ });
-    const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'rotate', pfx, '--connector', conn.id, '--password-env', 'PW', '--now', NOW.toISOString()], {
+    const child = spawn(process.execPath, [cli, 'rotate', pfx, '--connector', conn.id, '--password-env', 'PW', '--now', NOW.toISOString()], {
       env: { PATH: process.env.PATH, PFXKIT_STATE_DIR: dir, PFXKIT_GRAPH_URL: url, PFXKIT_ACCESS_TOKEN: emulator.token, PW: second.password },
       stdio: 'ignore',
     });
