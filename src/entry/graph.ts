@@ -2,9 +2,10 @@
  * `pfxkit/graph`: the Graph adapter (transport, tokens, clouds, connector calls), the rotation
  * planner and rotate/probe. @azure/identity is loaded only when a credential is built.
  */
-export { GraphHttp, parseRetryAfter, type HttpOptions, type RequestOptions } from '../graph/http.js';
+export { GraphHttp, type HttpOptions, type RequestOptions } from '../graph/http.js';
+export { parseRetryAfter } from '../lib/http.js';
 export { staticToken, credentialToken, certificateCredential, defaultCredential, bundleToPem, type TokenSource } from '../graph/credentials.js';
-export type { AccessToken, TokenCredential } from '../graph/token-credential.js';
+export type { AccessToken, TokenCredential } from '../lib/token-credential.js';
 export { CLOUDS, graphBaseUrl, scopeFor, parseCloud, assertConnectorsIn, betaUrlOf, type Cloud } from '../graph/clouds.js';
 export {
   listConnectors,

@@ -3,7 +3,7 @@
  * (converted to PEM in memory for ClientCertificateCredential), or DefaultAzureCredential. Any
  * TokenCredential works; tokens are cached and refreshed five minutes before they expire.
  */
-import type { AccessToken, TokenCredential } from './token-credential.js';
+import type { AccessToken, TokenCredential } from '../lib/token-credential.js';
 import { PfxkitError } from '../errors.js';
 import type { Pkcs12Bundle } from '../pkcs12/bundle.js';
 import type { Cloud } from './clouds.js';

@@ -10,12 +10,12 @@
  * x-ms-request-id. The token never appears in a message.
  */
 import { createHash } from 'node:crypto';
-import type { TokenCredential } from '../graph/token-credential.js';
+import type { TokenCredential } from '../lib/token-credential.js';
 import type { CertificateClient } from '@azure/keyvault-certificates';
 import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { parseCertificate } from '../cert/facts.js';
 import { PfxkitError, type PfxkitErrorCode } from '../errors.js';
-import { redact } from '../graph/http.js';
+import { redact } from '../lib/http.js';
 import { toDer } from '../pkcs12/input.js';
 import { pemToPkcs12 } from './pem.js';
 import { retryPolicy } from './retry.js';

@@ -7,7 +7,7 @@
  * never run.
  */
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
-import { parseRetryAfter } from '../graph/http.js';
+import { parseRetryAfter } from '../lib/http.js';
 import type { RetryOptions } from './retry-options.js';
 
 export type { RetryOptions };

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { assertConnectorsIn, graphBaseUrl, parseCloud, scopeFor } from '../../src/graph/clouds.js';
 import { bundleToPem, credentialToken } from '../../src/graph/credentials.js';
-import { GraphHttp, parseRetryAfter, redact } from '../../src/graph/http.js';
+import { GraphHttp } from '../../src/graph/http.js';
+import { parseRetryAfter, redact } from '../../src/lib/http.js';
 import { readPkcs12 } from '../../src/index.js';
 import { manifest } from '../helpers.js';
 

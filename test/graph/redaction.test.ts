@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphHttp, redact } from '../../src/graph/http.js';
+import { GraphHttp } from '../../src/graph/http.js';
+import { redact } from '../../src/lib/http.js';
 
 let server: Server;
 let url: string;
