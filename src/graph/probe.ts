@@ -66,38 +66,8 @@ export async function probeGraph(options: ProbeOptions): Promise<ProbeResult> {
   const aes = await mint('aes', 32, 'modern');
 
   step('creating a scratch connector on Basic authentication');
-  const displayName = `pfxkit-probe-${randomBytes(4).toString('hex')}`;
-  let connector;
-  try {
-    connector = await createConnector(http, {
-      displayName,
-      targetUrl: 'https://pfxkit-probe.invalid/',
-      authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'pfxkit-probe', password: randomBytes(18).toString('base64url') },
-    });
-  } catch (err) {
-    // A lost answer: the connector may exist. Its name is ours alone: find it and delete it.
-    const left = (await listConnectors(http).catch(() => [])).filter((c) => c.displayName === displayName);
-    const gone = await Promise.all(left.map((c) => removed(http, c.id)));
-    const e = toPfxkitError(err, 'GRAPH_UNAVAILABLE');
-    const what = left.length ? (gone.every(Boolean) ? `; the scratch connector ${displayName} was deleted` : `; the scratch connector ${displayName} could NOT be deleted: delete it by hand`) : '';
-    throw new PfxkitError(e.code, `${e.message}${what}`, { cause: err, serviceCode: e.serviceCode });
-  }
-  const id = connector.id;
-  const list = async (): Promise<CertificateListEntry[]> => certificateListOf(await getConnector(http, id));
-  /** Whether Graph took an upload: true on 200, false on a 4xx; an unknown outcome is settled by a re-read. */
-  const taken = async (c: Created, expectCount?: number): Promise<boolean> => {
-    try {
-      await uploadClientCertificate(http, id, b64(c), password);
-      return true;
-    } catch (err) {
-      if (err instanceof TransportError) {
-        const after = await list();
-        return expectCount === undefined ? entryOf(after, c) !== undefined : after.filter((e) => e.thumbprint.toUpperCase() === c.certificate.thumbprint).length >= expectCount;
-      }
-      if (err instanceof PfxkitError && err.code === 'GRAPH_REJECTED') return false;
-      throw err;
-    }
-  };
+  const id = await createScratch(http, `pfxkit-probe-${randomBytes(4).toString('hex')}`);
+  const { list, taken } = uploads(http, id, password);
 
   let deleted = false;
   try {
@@ -132,6 +102,44 @@ export async function probeGraph(options: ProbeOptions): Promise<ProbeResult> {
       serviceCode: e.serviceCode,
     });
   }
+}
+
+/** Creates the Basic-auth scratch connector; after a lost answer, finds it by its name (ours alone) and deletes it before throwing. */
+async function createScratch(http: GraphHttp, displayName: string): Promise<string> {
+  try {
+    const connector = await createConnector(http, {
+      displayName,
+      targetUrl: 'https://pfxkit-probe.invalid/',
+      authenticationConfiguration: { '@odata.type': '#microsoft.graph.basicAuthentication', username: 'pfxkit-probe', password: randomBytes(18).toString('base64url') },
+    });
+    return connector.id;
+  } catch (err) {
+    const left = (await listConnectors(http).catch(() => [])).filter((c) => c.displayName === displayName);
+    const gone = await Promise.all(left.map((c) => removed(http, c.id)));
+    const e = toPfxkitError(err, 'GRAPH_UNAVAILABLE');
+    const what = left.length ? (gone.every(Boolean) ? `; the scratch connector ${displayName} was deleted` : `; the scratch connector ${displayName} could NOT be deleted: delete it by hand`) : '';
+    throw new PfxkitError(e.code, `${e.message}${what}`, { cause: err, serviceCode: e.serviceCode });
+  }
+}
+
+/** The scratch connector's certificate list, and uploads to it that say whether Graph took them. */
+function uploads(http: GraphHttp, id: string, password: string) {
+  const list = async (): Promise<CertificateListEntry[]> => certificateListOf(await getConnector(http, id));
+  /** Whether Graph took an upload: true on 200, false on a 4xx; an unknown outcome is settled by a re-read. */
+  const taken = async (c: Created, expectCount?: number): Promise<boolean> => {
+    try {
+      await uploadClientCertificate(http, id, b64(c), password);
+      return true;
+    } catch (err) {
+      if (err instanceof TransportError) {
+        const after = await list();
+        return expectCount === undefined ? entryOf(after, c) !== undefined : after.filter((e) => e.thumbprint.toUpperCase() === c.certificate.thumbprint).length >= expectCount;
+      }
+      if (err instanceof PfxkitError && err.code === 'GRAPH_REJECTED') return false;
+      throw err;
+    }
+  };
+  return { list, taken };
 }
 
 /** Deletes the scratch connector after a failure; true when it is gone. */

@@ -124,68 +124,35 @@ async function resolveTargets(http: GraphHttp, ids: string[], names: string[], k
   });
 }
 
-/**
- * Rotates the candidate bundle onto each connector and keyset and verifies what Graph answers.
- *
- * @example
- * ```ts
- * const report = await rotate({ http, bundle, pkcs12: bytes, password, connectors: [id], keysets: ['B2C_1A_RestApiClientCertificate'], now: new Date() });
- * process.exitCode = report.exitCode;
- * ```
- */
-export async function rotate(options: RotateOptions): Promise<RotateReport> {
-  const ids = options.connectors ?? [];
-  const names = options.connectorNames ?? [];
-  const keysets = (options.keysets ?? []).map(keysetIdOf);
-  if (ids.length + names.length + keysets.length === 0) throw new PfxkitError('USAGE', 'name at least one target (--connector ID, --connector-name NAME or --keyset ID)');
-  const log = options.log ?? (() => undefined);
+/** A result for one target with nothing done yet: `fields` say what happened. */
+type Blank = (kind: TargetKind, id: string, displayName: string | null) => (fields: Partial<RotateResult>) => RotateResult;
+
+function blankResults(candidate: Run['candidate'] | null, dryRun: boolean, encodings: ReturnType<typeof encodingsOf>): Blank {
+  return (kind, id, displayName) => (fields) => ({
+    connector: kind === 'connector' ? { id, displayName } : null,
+    keyset: kind === 'keyset' ? { id } : null,
+    action: 'none',
+    reason: 'not rotated: see the error',
+    dryRun,
+    certificate: candidate,
+    encoding: encodings.encoding(kind),
+    verified: false,
+    active: null,
+    duplicates: 0,
+    certificateList: [],
+    warnings: [],
+    error: null,
+    ...fields,
+  });
+}
+
+/** Everything a target's rotation needs from the options: the candidate's facts, the encodings, the lock and the upload settings. */
+function runOf(options: RotateOptions, runOptions: RunOptions, candidate: Run['candidate'], encodings: ReturnType<typeof encodingsOf>): Run {
   const dryRun = options.dryRun === true;
-  const validation = validateBundle(options.bundle, { now: options.now });
-  const candidate = candidateOf(options.bundle);
-  const runOptions: RunOptions = {
-    http: options.http,
-    bundle: options.bundle,
-    validation,
-    pkcs12: options.pkcs12,
-    password: options.password,
-    asIs: options.asIs === true,
-    journal: options.journal ?? fileJournal(defaultStateDir()),
-    lockWaitMs: options.lockWaitMs ?? 120_000,
-    clock: options.clock ?? Date.now,
-    log,
-  };
-  const encodings = encodingsOf(runOptions);
-  const blank =
-    (kind: TargetKind, id: string, displayName: string | null) =>
-    (fields: Partial<RotateResult>): RotateResult => ({
-      connector: kind === 'connector' ? { id, displayName } : null,
-      keyset: kind === 'keyset' ? { id } : null,
-      action: 'none',
-      reason: 'not rotated: see the error',
-      dryRun,
-      certificate: candidate,
-      encoding: encodings.encoding(kind),
-      verified: false,
-      active: null,
-      duplicates: 0,
-      certificateList: [],
-      warnings: [],
-      error: null,
-      ...fields,
-    });
-
-  if (!candidate || blockingErrors(validation).length) {
-    // Refused before any Graph call: validation has the reasons.
-    const message = `the candidate fails validation (${blockingErrors(validation).join(', ')}): nothing is written`;
-    const refused = (kind: TargetKind, id: string, name: string | null): RotateResult => blank(kind, id, name)({ reason: message, error: { code: 'REFUSED', message } });
-    const results = [...ids.map((id) => refused('connector', id, null)), ...names.map((n) => refused('connector', n, n)), ...keysets.map((k) => refused('keyset', k, null))];
-    return { results, exitCode: 1 };
-  }
-
-  const run: Run = {
+  return {
     http: options.http,
     candidate,
-    validation,
+    validation: runOptions.validation,
     now: Math.floor(options.now.getTime() / 1000),
     mode: options.mode ?? 'auto',
     allowOlder: options.allowOlder === true,
@@ -201,12 +168,53 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
       timeoutMs: options.http.timeoutMs,
       graceMs: options.graceMs ?? 60_000,
       maxAttempts: options.maxUploadAttempts ?? 3,
-      log,
+      log: runOptions.log,
     },
-    log,
+    log: runOptions.log,
   };
-  const beta = keysets.length ? options.http.withBaseUrl(betaUrlOf(options.http.baseUrl)) : options.http;
+}
 
+/**
+ * Rotates the candidate bundle onto each connector and keyset and verifies what Graph answers.
+ *
+ * @example
+ * ```ts
+ * const report = await rotate({ http, bundle, pkcs12: bytes, password, connectors: [id], keysets: ['B2C_1A_RestApiClientCertificate'], now: new Date() });
+ * process.exitCode = report.exitCode;
+ * ```
+ */
+export async function rotate(options: RotateOptions): Promise<RotateReport> {
+  const ids = options.connectors ?? [];
+  const names = options.connectorNames ?? [];
+  const keysets = (options.keysets ?? []).map(keysetIdOf);
+  if (ids.length + names.length + keysets.length === 0) throw new PfxkitError('USAGE', 'name at least one target (--connector ID, --connector-name NAME or --keyset ID)');
+  const runOptions: RunOptions = {
+    http: options.http,
+    bundle: options.bundle,
+    validation: validateBundle(options.bundle, { now: options.now }),
+    pkcs12: options.pkcs12,
+    password: options.password,
+    asIs: options.asIs === true,
+    journal: options.journal ?? fileJournal(defaultStateDir()),
+    lockWaitMs: options.lockWaitMs ?? 120_000,
+    clock: options.clock ?? Date.now,
+    log: options.log ?? (() => undefined),
+  };
+  const candidate = candidateOf(options.bundle);
+  const encodings = encodingsOf(runOptions);
+  const blank = blankResults(candidate, options.dryRun === true, encodings);
+
+  const blocking = blockingErrors(runOptions.validation);
+  if (!candidate || blocking.length) {
+    // Refused before any Graph call: validation has the reasons.
+    const message = `the candidate fails validation (${blocking.join(', ')}): nothing is written`;
+    const refused = (kind: TargetKind, id: string, name: string | null): RotateResult => blank(kind, id, name)({ reason: message, error: { code: 'REFUSED', message } });
+    const results = [...ids.map((id) => refused('connector', id, null)), ...names.map((n) => refused('connector', n, n)), ...keysets.map((k) => refused('keyset', k, null))];
+    return { results, exitCode: 1 };
+  }
+
+  const run = runOf(options, runOptions, candidate, encodings);
+  const beta = keysets.length ? options.http.withBaseUrl(betaUrlOf(options.http.baseUrl)) : options.http;
   const one = async (job: Job): Promise<RotateResult> => {
     if (job.kind === 'unresolved') return blank('connector', job.name, job.name)({ error: job.error });
     const fresh = blank(job.kind, job.id, job.kind === 'connector' ? (job.connector?.displayName ?? null) : null);
@@ -217,7 +225,6 @@ export async function rotate(options: RotateOptions): Promise<RotateReport> {
       return fresh({ error: { code: e.code, message: e.message } });
     }
   };
-
   const jobs = await resolveTargets(options.http, ids, names, keysets);
   const results = await pool(jobs, Math.max(1, options.concurrency ?? 4), one);
   return { results, exitCode: exitCodeOf(results) };
