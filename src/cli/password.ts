@@ -5,6 +5,7 @@
  */
 import { PfxkitError } from '../errors.js';
 import type { Parsed } from './args.js';
+import type { Out } from './io.js';
 import { readBounded, readStreamBounded } from '../io/files.js';
 
 /** One trailing line break is what `echo` and editors add (CRLF on Windows); it is not part of the password. */
@@ -54,7 +55,7 @@ export function editLine(state: LineState, typed: string): LineState {
 type Tty = NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (on: boolean) => unknown };
 
 /** Prompts on `stderr` and reads a line from the terminal `stdin` without echo (raw mode), as openssl does. */
-async function promptHidden(stdin: Tty, stderr: NodeJS.WritableStream, prompt: string): Promise<string> {
+async function promptHidden(stdin: Tty, stderr: Out, prompt: string): Promise<string> {
   // Echo goes off before the prompt shows, so nothing typed after it is echoed.
   stdin.setRawMode!(true);
   stderr.write(prompt);
@@ -75,7 +76,7 @@ export interface PasswordSources {
   env: NodeJS.ProcessEnv;
   stdin: NodeJS.ReadableStream;
   /** Where a terminal prompt goes (standard error). */
-  stderr?: NodeJS.WritableStream;
+  stderr?: Out;
 }
 
 async function readPasswordStdin(sources: PasswordSources, prefix: string): Promise<string> {
