@@ -108,7 +108,9 @@ console.log(JSON.stringify({ leaf: b.leaf, typed: err instanceof PfxkitError, co
 const reader = require('pfxkit/reader');
 const { readFileSync } = require('node:fs');
 readPkcs12(readFileSync(${JSON.stringify(FIXTURE)}), { password: ${JSON.stringify(PASSWORD)} }).then((b) => {
-  console.log(JSON.stringify({ leaf: b.leaf, findings: Array.isArray(validateBundle(b, { now: new Date(0) }).findings), same: reader.readPkcs12 === readPkcs12 }));
+  // One copy of each module whichever entries are used: the same functions and classes.
+  const same = reader.readPkcs12 === readPkcs12 && require('pfxkit/graph').rotate === require('pfxkit').rotate && require('pfxkit/writer').writePkcs12 === require('pfxkit').writePkcs12;
+  console.log(JSON.stringify({ leaf: b.leaf, findings: Array.isArray(validateBundle(b, { now: new Date(0) }).findings), same }));
 });`;
     writeFileSync(join(cjs, 'read.js'), script);
     const { stdout, stderr } = await node(cjs, ['read.js']);
