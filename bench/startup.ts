@@ -9,7 +9,7 @@
  *   npm run bench:startup                       20 rounds
  *   STARTUP_ROUNDS=40 npm run bench:startup     more rounds
  *
- * The cases use what a user runs: the built CLI (`dist/bundle/cli.js`, the installed bin)
+ * The cases use what a user runs: the built CLI (`dist/bundle/cli.cjs`, the installed bin)
  * and the package's own name (`import('pfxkit')`, resolved through package.json `exports`).
  * Prints a Markdown table; exits 0 whether or not the goal is met (the figures move with load).
  */

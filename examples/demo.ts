@@ -7,7 +7,7 @@
  * from Key Vault to both, probes Graph's undocumented rules, and reports expiry.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,8 @@ import { writeFileSync } from 'node:fs';
 import { createClientBundle, createConnector, GraphEmulator, GraphHttp, KeyVaultEmulator, staticToken } from 'pfxkit';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = join(root, 'dist', 'bundle', 'cli.js'); // the installed bin (package.json `bin`)
+// The CLI as installed: package.json `bin`.
+const cli = join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { pfxkit: string } }).bin.pfxkit);
 const work = mkdtempSync(join(tmpdir(), 'pfxkit-demo-'));
 const run = promisify(execFile);
 

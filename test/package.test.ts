@@ -83,10 +83,10 @@ const node = (cwd: string, args: string[], env: Record<string, string> = {}): Pr
 describe('npm pack on a fresh clone', () => {
   it('builds first and ships the bundled code, the types and LICENSE; no sources, maps, tests, benches or examples', () => {
     expect(files).toEqual(
-      expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/bundle/index.js', 'dist/bundle/reader.js', 'dist/bundle/cli.js', 'dist/src/index.d.ts', 'dist/src/entry/reader.d.ts']),
+      expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/bundle/index.js', 'dist/bundle/reader.js', 'dist/bundle/cli.cjs', 'dist/src/index.d.ts', 'dist/src/entry/reader.d.ts']),
     );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
-    expect(files.filter((f) => !/^(dist\/bundle\/.*\.js$|dist\/src\/.*\.d\.ts$|LICENSE$|README\.md$|CHANGELOG\.md$|package\.json$)/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(dist\/bundle\/.*\.c?js$|dist\/src\/.*\.d\.ts$|LICENSE$|README\.md$|CHANGELOG\.md$|package\.json$)/.test(f))).toEqual([]);
     expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/^MIT License[\s\S]*pfxkit contributors/);
   });
 });
@@ -129,7 +129,9 @@ readPkcs12(readFileSync(${JSON.stringify(FIXTURE)}), { password: ${JSON.stringif
   });
 
   it('what loads: pfxkit/reader no Graph, minting, writing or emulator code; pfxkit no @peculiar/x509, @azure/identity or node:http; the CLI only the command run', async () => {
-    // Node's module hooks (module.register) record every module resolved, in the hooks thread.
+    // Node's module hooks (module.register) see every ES module resolved, in the hooks thread; the
+    // CLI is CommonJS, whose files a preload reads from require.cache at exit, with the built-in
+    // modules the process loaded.
     writeFileSync(
       join(esm, 'hooks.mjs'),
       `import { appendFileSync } from 'node:fs';
@@ -140,14 +142,24 @@ export async function resolve(specifier, context, next) {
 }`,
     );
     writeFileSync(join(esm, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+    writeFileSync(
+      join(esm, 'required.cjs'),
+      `const { appendFileSync } = require('node:fs');
+const { pathToFileURL } = require('node:url');
+process.on('exit', () => {
+  const files = Object.keys(require.cache).map((f) => pathToFileURL(f).href);
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => 'node:' + m.slice('NativeModule '.length));
+  appendFileSync(process.env.LOADED_LOG, [...files, ...builtins].join('\\n') + '\\n');
+});`,
+    );
     /**
-     * What a run loads: the packages and built-in modules it resolves, and for pfxkit's bundle
-     * files the source modules they hold (esbuild heads each with a `// src/...` comment).
+     * What a run loads: the packages and built-in modules, and for pfxkit's bundle files the
+     * source modules they hold (esbuild heads each with a `// src/...` comment).
      */
     const loaded = async (args: string[], env: Record<string, string> = {}): Promise<string[]> => {
       const log = join(esm, `loaded-${args.join('_').replace(/\W/g, '_')}.log`);
       writeFileSync(log, '');
-      await node(esm, ['--import', './register.mjs', ...args], { ...env, LOADED_LOG: log });
+      await node(esm, ['--import', './register.mjs', '--require', './required.cjs', ...args], { ...env, LOADED_LOG: log });
       const urls = new Set(readFileSync(log, 'utf8').trim().split('\n'));
       const out = new Set<string>();
       for (const url of urls) {

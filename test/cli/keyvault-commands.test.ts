@@ -1,8 +1,8 @@
 // Commands with a Key Vault URL as FILE, against the Key Vault stand-in (https on 127.0.0.1,
 // trusted through NODE_EXTRA_CA_CERTS in the command's environment) and the Graph emulator:
 // in-process through the Io object, and once as a real process.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,13 +165,27 @@ describe('as a process, trusting the stand-in through NODE_EXTRA_CA_CERTS', () =
 });
 
 describe('lazy loading', () => {
-  it('a command on a file never loads the Key Vault SDK; one on a vault URL does', () => {
-    // A module hook that refuses the SDK packages: a file still reads, a vault URL cannot.
-    const hook = `data:text/javascript,import{register}from"node:module";register(${JSON.stringify('data:text/javascript,export async function resolve(s,c,n){if(/keyvault-(secrets|certificates)/.test(s))throw new Error("blocked "+s);return n(s,c)}')})`;
-    const inspect = (file: string) => spawnSync(process.execPath, ['--import', hook, cli, 'inspect', file, '--json'], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    const file = inspect(join(root, 'test', 'fixtures', 'p12', 'openssl3-empty-password.p12'));
-    expect(file.status, file.stderr).toBe(0);
-    const vault = inspect('https://127.0.0.1:1/secrets/x');
-    expect(vault.stdout).toMatch(/blocked @azure\/keyvault-secrets/);
+  it('a command on a file never loads the Key Vault SDK; one on a vault URL does', async () => {
+    // A preload lists, at exit, the files the (CommonJS) CLI required.
+    const dir = mkdtempSync(join(tmpdir(), 'pfxkit-lazy-'));
+    const preload = join(dir, 'required.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeSync(2, '\\nREQUIRED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));`);
+    // Asynchronously: the vault stand-in answers from this process.
+    const required = (source: string): Promise<{ code: number | null; files: string[] }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, ['--require', preload, cli, 'inspect', source, '--json'], { env: { PATH: process.env.PATH, ...env } });
+        let stderr = '';
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.stdout.resume();
+        child.on('close', (code) => resolve({ code, files: JSON.parse(/REQUIRED (.*)/.exec(stderr)![1]!) as string[] }));
+      });
+    const sdk = (files: string[]): string[] => files.filter((f) => /@azure[\\/]keyvault-(secrets|certificates)/.test(f));
+    const file = await required(join(root, 'test', 'fixtures', 'p12', 'openssl3-empty-password.p12'));
+    expect(file.code).toBe(0);
+    expect(sdk(file.files)).toEqual([]);
+    const vault = await required(`${kvUrl}/secrets/b2c-client`);
+    expect(vault.code).toBe(0);
+    expect(sdk(vault.files).length).toBeGreaterThan(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
