@@ -13,7 +13,7 @@
  * uses this file.
  */
 import { hash } from 'node:crypto';
-import { SCALAR_WASM, SHA224_IV, SHA256_IV, SHA256_K as K256 } from './sha-wasm.js';
+import { KERNEL_WASM, SHA224_IV, SHA256_IV, SHA256_K as K256 } from './sha-wasm.js';
 
 const SHA1_IV = Int32Array.from([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0]);
 /** SHA-1's round constants, one for each 20 rounds. */
@@ -130,11 +130,13 @@ interface Wasm {
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
 
-function instantiate(base64: string): Record<string, unknown> | null {
+/** The runtime's WebAssembly, where it can compile (not under `node --jitless`). */
+function webAssembly(): Wasm | null {
   const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
   if (!wasm) return null;
   try {
-    return new wasm.Instance(new wasm.Module(Buffer.from(base64, 'base64'))).exports;
+    new wasm.Module(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0)); // the empty module
+    return wasm;
   } catch {
     return null; // compiled out (--jitless)
   }
@@ -160,18 +162,24 @@ function warming(f: (count: number) => void): (count: number) => void {
 }
 
 /**
- * The WebAssembly kernels; `null` where the runtime cannot compile them. State moves through the
- * module's memory in little-endian words (the memory never grows, so the view stays valid).
+ * The WebAssembly kernels; `null` where the runtime cannot compile them. Each digest's module is
+ * compiled when a chain first runs on it. State moves through the module's memory in
+ * little-endian words (the memory never grows, so the view stays valid).
  */
 function wasmKernels(): Kernels | null {
-  const scalar = instantiate(SCALAR_WASM);
-  if (!scalar) return null;
-  const view = new DataView((scalar.memory as { buffer: ArrayBuffer }).buffer);
+  const wasm = webAssembly();
+  if (!wasm) return null;
   // Word i of a state at byte `at(i)`: 32-bit words in order; for SHA-384/512 the state holds
   // 64-bit words as (high, low) pairs, and memory each pair as one little-endian i64.
-  const wrap = (g: (count: number) => void, at: (i: number) => number): Repeat => {
-    const f = warming(g);
+  const wrap = (alg: string, at: (i: number) => number): Repeat => {
+    let f: ((count: number) => void) | undefined;
+    let view: DataView;
     return (state, count) => {
+      if (!f) {
+        const { exports } = new wasm.Instance(new wasm.Module(Buffer.from(KERNEL_WASM[alg]!, 'base64')));
+        view = new DataView((exports.memory as { buffer: ArrayBuffer }).buffer);
+        f = warming(exports.repeat as (count: number) => void);
+      }
       for (let i = 0; i < state.length; i++) view.setInt32(at(i), state[i]!, true);
       f(count);
       for (let i = 0; i < state.length; i++) state[i] = view.getInt32(at(i), true);
@@ -179,8 +187,7 @@ function wasmKernels(): Kernels | null {
   };
   const w32 = (i: number): number => 4 * i;
   const w64 = (i: number): number => 4 * (i ^ 1);
-  const fns = scalar as Record<string, (count: number) => void>;
-  return { one: { sha1: wrap(fns.sha1!, w32), sha224: wrap(fns.sha224!, w32), sha256: wrap(fns.sha256!, w32), sha384: wrap(fns.sha384!, w64), sha512: wrap(fns.sha512!, w64) } };
+  return { one: { sha1: wrap('sha1', w32), sha224: wrap('sha224', w32), sha256: wrap('sha256', w32), sha384: wrap('sha384', w64), sha512: wrap('sha512', w64) } };
 }
 
 let compiled: Kernels | undefined;
