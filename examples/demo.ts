@@ -13,7 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import { createClientBundle, createConnector, GraphEmulator, GraphHttp, KeyVaultEmulator, staticToken } from 'pfxkit';
+import { createClientBundle, createConnector, GraphHttp, staticToken } from 'pfxkit';
+import { GraphEmulator, KeyVaultEmulator } from 'pfxkit/emulator';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // The CLI as installed: package.json `bin`.

@@ -10,9 +10,11 @@
 //                               included), exporting all of their names.
 //   dist/bundle/reader.js       `pfxkit/reader`: its public names, from lib/reader.js. 2 files.
 //   dist/bundle/index.js        `pfxkit`: the rest of the library (writer, Graph, report, Key
-//                               Vault, emulator), importing the reader from lib/reader.js. 2 files.
-//   dist/bundle/ENTRY.js        `pfxkit/writer`, `/graph`, `/report`, `/keyvault`, `/emulator`:
-//                               their names, from index.js. 3 files.
+//                               Vault), importing the reader from lib/reader.js. 2 files.
+//   dist/bundle/ENTRY.js        `pfxkit/writer`, `/graph`, `/report`, `/keyvault`: their names,
+//                               from index.js. 3 files.
+//   dist/bundle/emulator.js     `pfxkit/emulator`, the local stand-ins: their code, the reader
+//                               from lib/reader.js (not in `pfxkit`, which they would slow).
 //   dist/bundle/lib/x509.js     @peculiar/x509, imported only when a certificate is minted.
 //   dist/bundle/cli.cjs         the CLI's dispatch (src/cli/main.ts) and its errors: `--version`
 //                               loads this file alone.
@@ -40,7 +42,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'dist', 'bundle');
 const lib = join(out, 'lib');
 const cli = join(out, 'cli');
-const SUBPATHS = ['writer', 'graph', 'report', 'keyvault', 'emulator'];
+const SUBPATHS = ['writer', 'graph', 'report', 'keyvault'];
 const X509 = 'src/cert/x509.ts';
 const ERRORS = 'src/errors.ts';
 const MAIN = 'src/cli/main.ts';
@@ -115,6 +117,8 @@ await bundle({ entryPoints: ['src/index.ts'], outfile: join(out, 'index.js'), pl
 await bundle({ entryPoints: ['src/entry/reader.ts'], outfile: join(out, 'reader.js'), plugins: [elsewhere(out, libHome)] });
 // Every other subpath names part of what index.js exports.
 const index = join(out, 'index.js');
+// The emulator is in `pfxkit/emulator` alone: its code, the reader from lib/reader.js.
+await bundle({ entryPoints: ['src/entry/emulator.ts'], outfile: join(out, 'emulator.js'), plugins: [elsewhere(out, libHome)] });
 for (const name of SUBPATHS) {
   const entry = `src/entry/${name}.ts`;
   await bundle({ entryPoints: [entry], outfile: join(out, `${name}.js`), plugins: [elsewhere(out, (m) => (m === entry ? undefined : (libHome(m) ?? index)))] });

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createClientBundle, createConnector, GraphEmulator, GraphHttp, staticToken } from '../src/index.js';
+import { createClientBundle, createConnector, GraphHttp, staticToken } from '../src/index.js';
+import { GraphEmulator } from '../src/entry/emulator.js';
 import { manifest, root } from './helpers.js';
 
 const rows = new Map(manifest().map((r) => [r.file.split('/').pop()!, r]));

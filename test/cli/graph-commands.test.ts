@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientBundle, createConnector, GraphEmulator, GraphHttp, listConnectors, staticToken } from '../../src/index.js';
+import { createClientBundle, createConnector, GraphHttp, listConnectors, staticToken } from '../../src/index.js';
+import { GraphEmulator } from '../../src/entry/emulator.js';
 import { cli } from '../helpers.js';
 import { run } from './run.js';
 

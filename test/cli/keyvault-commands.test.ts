@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyVaultEmulator } from '../../src/emulator/keyvault.js';
-import { createClientBundle, createConnector, GraphEmulator, GraphHttp, mintSelfSigned, staticToken } from '../../src/index.js';
+import { createClientBundle, createConnector, GraphHttp, mintSelfSigned, staticToken } from '../../src/index.js';
+import { GraphEmulator } from '../../src/entry/emulator.js';
 import { cli, root } from '../helpers.js';
 import { run, type Result } from './run.js';
 

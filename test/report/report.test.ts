@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientBundle, createConnector, GraphEmulator, GraphHttp, staticToken, uploadClientCertificate } from '../../src/index.js';
+import { createClientBundle, createConnector, GraphHttp, staticToken, uploadClientCertificate } from '../../src/index.js';
+import { GraphEmulator } from '../../src/entry/emulator.js';
 import { commonName, formatCsv, formatPrometheus } from '../../src/report/format.js';
 import { expiryStatus, parseDuration, renewAt } from '../../src/rotation/policy.js';
 import { manifest } from '../helpers.js';

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientBundle, createConnector, GraphEmulator, GraphHttp, readPkcs12, staticToken } from '../../src/index.js';
+import { createClientBundle, createConnector, GraphHttp, readPkcs12, staticToken } from '../../src/index.js';
+import { GraphEmulator } from '../../src/entry/emulator.js';
 import { run, type Result } from '../cli/run.js';
 
 const PASSWORD = 'canary-PW-7Hq2-zz';
