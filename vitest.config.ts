@@ -10,5 +10,7 @@ export default defineConfig({
     // rotate's locks and upload records: never the developer's own state folder.
     env: { PFXKIT_STATE_DIR: join(tmpdir(), `pfxkit-test-state-${process.pid}`) },
     reporters: ['default', './test/summary-reporter.ts'],
+    // npm run coverage: the sources as the tests run them (the CLI in child processes is not counted).
+    coverage: { provider: 'v8', include: ['src/**/*.ts'], exclude: ['src/pkcs12/sha-wasm.ts'], reporter: ['text-summary', 'json-summary'] },
   },
 });

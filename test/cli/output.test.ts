@@ -5,12 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fdOut } from '../../src/cli/io.js';
-import { cli } from '../helpers.js';
+import { cli, root } from '../helpers.js';
+import { run } from './run.js';
 
 const opened: number[] = [];
 let dir = '';
@@ -24,6 +25,12 @@ function pipe(): [number, number] {
   const w = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
   opened.push(r, w);
   return [r, w];
+}
+
+/** Closes one end now (and not again after the test, when its number may belong to another file). */
+function close(fd: number): void {
+  opened.splice(opened.indexOf(fd), 1);
+  closeSync(fd);
 }
 
 function drain(fd: number): Buffer {
@@ -44,13 +51,7 @@ function drain(fd: number): Buffer {
 }
 
 afterEach(() => {
-  for (const fd of opened.splice(0)) {
-    try {
-      closeSync(fd);
-    } catch {
-      // closed by the test
-    }
-  }
+  for (const fd of opened.splice(0)) closeSync(fd);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -80,14 +81,30 @@ describe('fdOut', () => {
     expect(streamed.at(-1)?.toString()).toBe('then this');
   });
 
+  it('any other failure (a closed descriptor: EBADF) is thrown, not hidden', () => {
+    const [, w] = pipe();
+    close(w);
+    const out = fdOut(w, () => {
+      throw new Error('no stream is needed');
+    });
+    expect(() => out.write('x')).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+
   it('a reader that has gone (EPIPE): writes are dropped, nothing is thrown', () => {
     const [r, w] = pipe();
-    closeSync(r);
+    close(r);
     const out = fdOut(w, () => {
       throw new Error('no stream is needed');
     });
     expect(out.write('lost')).toBe(false);
     expect(out.write('lost too')).toBe(false);
+  });
+});
+
+describe('pfxkit --version', () => {
+  it("prints package.json's version, found from the running file", async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });
 
