@@ -28,7 +28,7 @@
 //
 // One copy of each module in the library: one PfxkitError class, one readPkcs12, one pacer,
 // whichever entries a program imports. The CLI is a program of its own: its files hold their own
-// copies of the library's code, all taking PfxkitError from cli.js. Dependencies stay in
+// copies of the library's code, all taking PfxkitError from cli.cjs. Dependencies stay in
 // node_modules. The output is not minified (stack traces stay readable); each module keeps
 // esbuild's `// src/...` heading, from which the package test tells what each file holds.
 import { spawnSync } from 'node:child_process';
@@ -146,14 +146,11 @@ async function sameNamesOnce(modules, exported) {
 const cjs = { format: 'cjs', supported: { 'dynamic-import': false } };
 const main = join(out, 'cli.cjs');
 const commands = imports(MAIN, 'dynamic-import');
-const fileOf = (m) =>
-  join(
-    cli,
-    `${m
-      .replace(/^src\/(cli\/)?/, '')
-      .replace(/\//g, '-')
-      .replace(/\.ts$/, '')}.cjs`,
-  );
+/** Where a CLI module goes: src/cli/inspect.ts to cli/inspect.cjs, src/sources/keyvault.ts to cli/sources-keyvault.cjs. */
+function fileOf(m) {
+  const name = m.replace(/^src\/(cli\/)?/, '').replace(/\.ts$/, '');
+  return join(cli, `${name.replaceAll('/', '-')}.cjs`);
+}
 /** What a CLI file imports lazily, each a file of its own (built below, as the commands are). */
 const lazy = new Set(commands);
 /** Errors from cli.cjs; what is imported lazily from its own file; the rest bundled. */

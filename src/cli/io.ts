@@ -20,7 +20,7 @@ export interface Io {
 
 /**
  * File descriptor 1 or 2, written synchronously. Creating process.stdout (or stderr) for a pipe
- * loads node:net and makes a socket: about 8 ms of a run whose own start is 50-80 ms. A write
+ * loads node:net and makes a socket: 3-8 ms of a run whose own start is 50-80 ms. A write
  * here also leaves nothing in a buffer at exit. Should the descriptor refuse to block (EAGAIN: a
  * non-blocking pipe inherited from the parent), this and every later write go to the stream.
  * When the reader has gone (EPIPE: `pfxkit report | head -1`), the rest is dropped.

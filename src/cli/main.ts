@@ -44,7 +44,7 @@ PFXKIT_EMULATOR_TOKEN, NO_COLOR, PFXKIT_DEBUG=1 (stack traces).
 
 /**
  * The version in pfxkit's package.json, the first one up from this file: it runs as
- * dist/bundle/cli.js (the installed bin), dist/src/cli/main.js or src/cli/main.ts.
+ * dist/bundle/cli.cjs (the installed bin), dist/src/cli/main.js or src/cli/main.ts.
  */
 function packageVersion(): string {
   for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
