@@ -130,15 +130,20 @@ interface Wasm {
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
 
-/** The runtime's WebAssembly, where it can compile (not under `node --jitless`). */
+/**
+ * The runtime's WebAssembly, where it can compile and instantiate a module with a page of memory,
+ * as each kernel has: not under `node --jitless`, nor where Wasm memory cannot be had (a small
+ * `ulimit -v`, `--wasm-max-mem-pages=0`).
+ */
 function webAssembly(): Wasm | null {
   const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
   if (!wasm) return null;
   try {
-    new wasm.Module(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0)); // the empty module
+    // (module (memory 1)): the magic and version, then a memory section of one page.
+    new wasm.Instance(new wasm.Module(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0, 1)));
     return wasm;
   } catch {
-    return null; // compiled out (--jitless)
+    return null;
   }
 }
 

@@ -32,14 +32,16 @@ describe('pfxkit inspect', () => {
     }
   });
 
-  it('reads the same without WebAssembly (node --jitless: the compact JavaScript loops)', () => {
+  it('reads the same without WebAssembly (node --jitless) or without Wasm memory (--wasm-max-mem-pages=0): the compact JavaScript loops', () => {
     for (const name of ['openssl3-legacy.p12', 'openssl3-default.p12']) {
       const row = rows.get(name)!;
       const plain = spawnCli(['inspect', row.file, '--json'], { env: { PFXKIT_PASSWORD: row.password! } });
-      const jitless = spawnCli(['inspect', row.file, '--json'], { env: { PFXKIT_PASSWORD: row.password! }, node: ['--jitless'] });
-      expect(jitless.code).toBe(0);
-      expect(JSON.parse(jitless.stdout)).toEqual(JSON.parse(plain.stdout));
-      expect(JSON.parse(jitless.stdout).leaf).toBe(row.leaf!.thumbprint);
+      for (const flag of ['--jitless', '--wasm-max-mem-pages=0']) {
+        const without = spawnCli(['inspect', row.file, '--json'], { env: { PFXKIT_PASSWORD: row.password! }, node: [flag] });
+        expect(without.code, `${flag}: ${without.stdout}`).toBe(0);
+        expect(JSON.parse(without.stdout)).toEqual(JSON.parse(plain.stdout));
+        expect(JSON.parse(without.stdout).leaf).toBe(row.leaf!.thumbprint);
+      }
     }
   });
 
