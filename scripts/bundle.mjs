@@ -26,16 +26,18 @@
 // Node's own start, `inspect` 1.49x -> 1.44x, interleaved, 100 rounds). Its lazy `import()`s
 // become `require()`s.
 //
-// One copy of each module in the library: one PfxkitError class, one readPkcs12, one pacer,
-// whichever entries a program imports. The CLI is a program of its own: its files hold their own
+// One copy of each module across `pfxkit` and its subpaths (one PfxkitError class, one readPkcs12,
+// one pacer), whichever of them a program imports; `pfxkit/emulator` alone holds its own copy of
+// the stateless PEM and PKCS#12 writing code it uses. The CLI is a program of its own: its files hold their own
 // copies of the library's code, all taking PfxkitError from cli.cjs. Dependencies stay in
 // node_modules. The output is not minified (stack traces stay readable); each module keeps
 // esbuild's `// src/...` heading, from which the package test tells what each file holds.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -72,6 +74,9 @@ function closure(start) {
 }
 const READER = new Set([...closure('src/entry/reader.ts')].filter((m) => !m.startsWith('src/entry/')));
 
+/** A path in esbuild's form (and the metafile's): `/` between folders, on Windows too. */
+const posix = (path) => path.split(sep).join('/');
+
 /**
  * Imports of a module held elsewhere become imports of that file: `homeOf(path, kind)` names the
  * output file that holds the source module `path` (relative to the root) for an import of that
@@ -85,9 +90,9 @@ function elsewhere(from, homeOf) {
       b.onResolve({ filter: /^\.\.?\// }, async (args) => {
         if (args.pluginData === 'inner') return undefined;
         const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'inner' });
-        const home = r.errors.length ? undefined : homeOf(relative(root, r.path), args.kind);
+        const home = r.errors.length ? undefined : homeOf(posix(relative(root, r.path)), args.kind);
         if (!home) return undefined;
-        const path = relative(from, home);
+        const path = posix(relative(from, home));
         return { path: path.startsWith('..') ? path : `./${path}`, external: true };
       });
     },
@@ -108,11 +113,11 @@ const x509File = join(lib, 'x509.js');
 const libHome = (m) => (READER.has(m) ? readerLayer : m === X509 ? x509File : undefined);
 await bundle({ entryPoints: [X509], outfile: x509File });
 const modules = [...READER];
-const meta = await bundle({
+await bundle({
   stdin: { contents: modules.map((m) => `export * from './${m}';`).join('\n'), resolveDir: root, loader: 'ts', sourcefile: 'reader-layer.ts' },
   outfile: readerLayer,
 });
-await sameNamesOnce(modules, meta.outputs[relative(root, readerLayer)].exports);
+const readerNames = await exportsOf(modules);
 await bundle({ entryPoints: ['src/index.ts'], outfile: join(out, 'index.js'), plugins: [elsewhere(out, libHome)] });
 await bundle({ entryPoints: ['src/entry/reader.ts'], outfile: join(out, 'reader.js'), plugins: [elsewhere(out, libHome)] });
 // Every other subpath names part of what index.js exports.
@@ -125,20 +130,15 @@ for (const name of SUBPATHS) {
 }
 
 /**
- * The reader layer is `export * from` each of its modules: a name two of them export would be
- * dropped (ambiguous), unless it is one binding re-exported. Fails the build on such a name.
+ * Every name the modules export. The reader layer is `export * from` each of them: a name two of
+ * them export, unless one binding re-exported, is dropped from the layer (ambiguous), which the
+ * check at the end finds.
  */
-async function sameNamesOnce(modules, exported) {
+async function exportsOf(modules) {
   const dir = mkdtempSync(join(tmpdir(), 'pfxkit-names-'));
   const { metafile: each } = await build({ ...common, bundle: false, entryPoints: modules, outdir: dir, outbase: root, write: false, metafile: true });
   rmSync(dir, { recursive: true, force: true });
-  const seen = new Map();
-  for (const o of Object.values(each.outputs)) {
-    for (const name of o.exports) {
-      if (seen.has(name) && !exported.includes(name)) throw new Error(`the reader layer: ${seen.get(name)} and ${o.entryPoint} both export "${name}"`);
-      seen.set(name, o.entryPoint);
-    }
-  }
+  return [...new Set(Object.values(each.outputs).flatMap((o) => o.exports))];
 }
 
 // ---- the CLI ----
@@ -147,9 +147,15 @@ const cjs = { format: 'cjs', supported: { 'dynamic-import': false } };
 const main = join(out, 'cli.cjs');
 const commands = imports(MAIN, 'dynamic-import');
 /** Where a CLI module goes: src/cli/inspect.ts to cli/inspect.cjs, src/sources/keyvault.ts to cli/sources-keyvault.cjs. */
+const cliNames = new Map();
 function fileOf(m) {
-  const name = m.replace(/^src\/(cli\/)?/, '').replace(/\.ts$/, '');
-  return join(cli, `${name.replaceAll('/', '-')}.cjs`);
+  const name = m
+    .replace(/^src\/(cli\/)?/, '')
+    .replace(/\.ts$/, '')
+    .replaceAll('/', '-');
+  if ((cliNames.get(name) ?? m) !== m) throw new Error(`${cliNames.get(name)} and ${m} would both be cli/${name}.cjs`);
+  cliNames.set(name, m);
+  return join(cli, `${name}.cjs`);
 }
 /** What a CLI file imports lazily, each a file of its own (built below, as the commands are). */
 const lazy = new Set(commands);
@@ -161,13 +167,35 @@ await bundle({
   // (and package.json) through import.meta.url: here, this file's.
   stdin: { contents: `export * from './${MAIN}';\nexport * from './${ERRORS}';`, resolveDir: root, loader: 'ts', sourcefile: 'cli.ts' },
   outfile: main,
-  banner: { js: "#!/usr/bin/env node\nconst __cliUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: "#!/usr/bin/env node\n'use strict';\nconst __cliUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__cliUrl' },
   plugins: [elsewhere(out, (m, kind) => (m === ERRORS ? undefined : cliHome(m, kind)))],
 });
 for (const m of lazy) await bundle({ ...cjs, entryPoints: [m], outfile: fileOf(m), plugins: [elsewhere(cli, cliHome)] });
 chmodSync(main, 0o755);
 
-// Every file links: each import it names is exported where it points.
-const check = spawnSync(process.execPath, ['--input-type=module', '-e', built.map((f) => `await import(${JSON.stringify(`file://${f}`)});`).join('\n')], { encoding: 'utf8', cwd: dirname(out) });
+// ---- checks ----
+// Every ES module links (each import it names is exported where it points), and the reader layer
+// exports every name of its modules (none dropped as ambiguous).
+const load = `${built
+  .filter((f) => f.endsWith('.js'))
+  .map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)});`)
+  .join('\n')}
+const layer = await import(${JSON.stringify(pathToFileURL(readerLayer).href)});
+const missing = ${JSON.stringify(readerNames)}.filter((n) => !(n in layer));
+if (missing.length) throw new Error('the reader layer lacks ' + missing.join(', ') + ': two of its modules export each');`;
+const check = spawnSync(process.execPath, ['--input-type=module', '-e', load], { encoding: 'utf8', cwd: dirname(out) });
 if (check.status !== 0) throw new Error(`a bundled file does not load:\n${check.stderr}`);
+// The CommonJS files read names from cli.cjs at run time: each must be there.
+const cliExports = Object.keys(createRequire(import.meta.url)(main));
+for (const f of built.filter((f) => f.endsWith('.cjs') && f !== main)) {
+  const code = readFileSync(f, 'utf8');
+  for (const [, v] of code.matchAll(/var (\w+) = require\("\.\.\/cli\.cjs"\)/g)) {
+    for (const [, name] of code.matchAll(new RegExp(`\\b${v}\\.(\\w+)`, 'g'))) if (!cliExports.includes(name)) throw new Error(`${f} reads ${name}, which cli.cjs does not export`);
+  }
+}
+// One PfxkitError class in the library's files, and one in the CLI's.
+const classes = (files) => files.filter((f) => /\bPfxkitError\d* = class\b|\bclass PfxkitError\b/.test(readFileSync(f, 'utf8'))).map((f) => relative(out, f));
+const inLibrary = classes(built.filter((f) => f.endsWith('.js')));
+const inCli = classes(built.filter((f) => f.endsWith('.cjs')));
+if (inLibrary.length !== 1 || inCli.length !== 1) throw new Error(`PfxkitError must be one class in the library and one in the CLI: ${[...inLibrary, ...inCli].join(', ')}`);

@@ -54,7 +54,7 @@ function packageVersion(): string {
     } catch {
       // none here: one folder up
     }
-    if (dir.pathname === '/') throw new Error("pfxkit's package.json was not found");
+    if (new URL('..', dir).href === dir.href) throw new Error("pfxkit's package.json was not found");
   }
 }
 

@@ -181,12 +181,15 @@ describe('lazy loading', () => {
         child.on('close', (code) => resolve({ code, files: JSON.parse(/REQUIRED (.*)/.exec(stderr)![1]!) as string[] }));
       });
     const sdk = (files: string[]): string[] => files.filter((f) => /@azure[\\/]keyvault-(secrets|certificates)/.test(f));
-    const file = await required(join(root, 'test', 'fixtures', 'p12', 'openssl3-empty-password.p12'));
-    expect(file.code).toBe(0);
-    expect(sdk(file.files)).toEqual([]);
-    const vault = await required(`${kvUrl}/secrets/b2c-client`);
-    expect(vault.code).toBe(0);
-    expect(sdk(vault.files).length).toBeGreaterThan(0);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      const file = await required(join(root, 'test', 'fixtures', 'p12', 'openssl3-empty-password.p12'));
+      expect(file.code).toBe(0);
+      expect(sdk(file.files)).toEqual([]);
+      const vault = await required(`${kvUrl}/secrets/b2c-client`);
+      expect(vault.code).toBe(0);
+      expect(sdk(vault.files).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

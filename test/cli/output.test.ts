@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fdOut } from '../../src/cli/io.js';
 import { cli, root } from '../helpers.js';
-import { run } from './run.js';
+import { run, spawnCli } from './run.js';
 
 const opened: number[] = [];
 let dir = '';
@@ -102,9 +102,10 @@ describe('fdOut', () => {
 });
 
 describe('pfxkit --version', () => {
-  it("prints package.json's version, found from the running file", async () => {
+  it("prints package.json's version, found from the running file: the source in-process, the bundle as a process", async () => {
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     expect(await run(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(spawnCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });
 

@@ -30,7 +30,7 @@ export async function run(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin
   return { code, stdout, stderr };
 }
 
-/** Runs the built CLI (the installed bin, dist/bundle/cli.js) as a process, as a user would; `node` takes Node's own flags. */
+/** Runs the built CLI (the installed bin, dist/bundle/cli.cjs) as a process, as a user would; `node` takes Node's own flags. */
 export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string; node?: string[] } = {}): Result {
   const r = spawnSync(process.execPath, [...(opts.node ?? []), cli, ...args], {
     env: { PATH: process.env.PATH, PFXKIT_STATE_DIR: process.env.PFXKIT_STATE_DIR, ...opts.env },
