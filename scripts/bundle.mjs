@@ -102,9 +102,8 @@ function elsewhere(from, homeOf) {
 rmSync(out, { recursive: true, force: true });
 const built = [];
 async function bundle(options) {
-  const r = await build({ ...common, metafile: true, ...options });
+  await build({ ...common, ...options });
   built.push(options.outfile);
-  return r.metafile;
 }
 
 // ---- the library ----
@@ -120,10 +119,10 @@ await bundle({
 const readerNames = await exportsOf(modules);
 await bundle({ entryPoints: ['src/index.ts'], outfile: join(out, 'index.js'), plugins: [elsewhere(out, libHome)] });
 await bundle({ entryPoints: ['src/entry/reader.ts'], outfile: join(out, 'reader.js'), plugins: [elsewhere(out, libHome)] });
-// Every other subpath names part of what index.js exports.
-const index = join(out, 'index.js');
 // The emulator is in `pfxkit/emulator` alone: its code, the reader from lib/reader.js.
 await bundle({ entryPoints: ['src/entry/emulator.ts'], outfile: join(out, 'emulator.js'), plugins: [elsewhere(out, libHome)] });
+// Every other subpath names part of what index.js exports.
+const index = join(out, 'index.js');
 for (const name of SUBPATHS) {
   const entry = `src/entry/${name}.ts`;
   await bundle({ entryPoints: [entry], outfile: join(out, `${name}.js`), plugins: [elsewhere(out, (m) => (m === entry ? undefined : (libHome(m) ?? index)))] });
